@@ -1,0 +1,1 @@
+"""User-level applications of a trained model (generate, interpolate, edit, classify, ...)."""

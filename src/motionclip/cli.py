@@ -1,0 +1,185 @@
+"""The ``motionclip`` command line (typer). Heavy imports happen inside commands."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+app = typer.Typer(
+    help="MotionCLIP: text-to-motion, motion editing and zero-shot recognition.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+data_app = typer.Typer(help="Prepare and inspect datasets.", no_args_is_help=True)
+app.add_typer(data_app, name="data")
+
+CheckpointOpt = Annotated[
+    Optional[Path], typer.Option("--checkpoint", "-c", help="Model checkpoint (.safetensors); default: shipped.")
+]
+
+
+def _console():  # noqa: ANN202 - rich imported lazily
+    from rich.console import Console
+
+    return Console(stderr=True)
+
+
+def _load_model(checkpoint: Path | None):  # noqa: ANN202
+    import motionclip
+
+    return motionclip.load(str(checkpoint) if checkpoint else None)
+
+
+# --------------------------------------------------------------------------------- data
+@data_app.command("prepare")
+def data_prepare(
+    root: Annotated[Path, typer.Option(help="Dataset folder.")],
+    out: Annotated[Path, typer.Option(help="Cache file to write (.safetensors).")],
+    source: Annotated[str, typer.Option(help="Dataset kind.")] = "bandai-namco",
+    window: Annotated[int, typer.Option(help="Window length in frames.")] = 60,
+    stride: Annotated[int, typer.Option(help="Window stride in frames.")] = 20,
+    fps: Annotated[float, typer.Option(help="Target frame rate.")] = 30.0,
+    seed: Annotated[int, typer.Option(help="Split seed.")] = 0,
+    workers: Annotated[Optional[int], typer.Option(help="Reader processes (default: cores).")] = None,
+) -> None:
+    """Cut every take into windows, label, describe and split them; write one cache file."""
+    from motionclip.config import DataConfig
+    from motionclip.data.prepare import prepare_dataset
+
+    cfg = DataConfig(fps=fps, window=window, stride=stride, seed=seed)
+    res = prepare_dataset(source, root, out, cfg, workers=workers)
+    con = _console()
+    for problem in res["problems"]:
+        con.print(f"[yellow]skipped:[/yellow] {problem}")
+    w = res["windows"]
+    con.print(
+        f"wrote {res['out']}: {res['takes']} takes, windows train {w['train']} / val {w['val']} / "
+        f"test {w['test']}; {res['skipped_short']} takes shorter than {window} frames skipped; "
+        f"{res['seconds']:.1f} s"
+    )
+
+
+@data_app.command("info")
+def data_info(
+    file: Annotated[Path, typer.Argument(help="Cache file from `data prepare`.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Counts per split, content and style, and total hours."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from motionclip.data.cache import MotionCache
+
+    s = MotionCache.load(file).summary()
+    if as_json:
+        print(json.dumps(s, indent=2))
+        return
+    con = Console()
+    con.print(f"[bold]{s['path']}[/bold]  {s['fps']:g} fps, {s['window']}-frame windows")
+    con.print(f"total {s['hours_total']:.2f} h; {s['skipped_short']} short takes skipped; {s['problems']} files skipped")
+    t = Table("split", "takes", "windows", "hours")
+    for split in ("train", "val", "test"):
+        t.add_row(split, str(s["takes"][split]), str(s["windows"][split]), f"{s['hours'][split]:.2f}")
+    con.print(t)
+    for key in ("dataset", "content", "style"):
+        t = Table(key, "train", "val", "test")
+        for name, counts in s[f"by_{key}"].items():
+            t.add_row(name, *(str(counts[x]) for x in ("train", "val", "test")))
+        con.print(t)
+
+
+# -------------------------------------------------------------------------------- train
+@app.command()
+def train(
+    data: Annotated[Path, typer.Option(help="Cache file from `data prepare`.")],
+    out: Annotated[Path, typer.Option(help="Run folder (logs, checkpoints, model).")] = Path("runs/motionclip"),
+    config: Annotated[Optional[Path], typer.Option(help="YAML config (see motionclip.config).")] = None,
+    overrides: Annotated[Optional[list[str]], typer.Argument(help="key=value, e.g. train.lr=3e-4")] = None,
+    resume: Annotated[Optional[str], typer.Option(help="Training checkpoint or 'last'.")] = None,
+    devices: Annotated[Optional[int], typer.Option(help="Devices / processes.")] = None,
+    strategy: Annotated[Optional[str], typer.Option(help="Lightning strategy, e.g. ddp.")] = None,
+    accelerator: Annotated[Optional[str], typer.Option(help="cpu (default), gpu, auto.")] = None,
+    progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
+) -> None:
+    """Train MotionCLIP on a prepared dataset (PyTorch Lightning)."""
+    from motionclip.config import load_run_config
+    from motionclip.model.training import train as run_training
+
+    run = load_run_config(config, list(overrides or []))
+    if devices is not None:
+        run.train.devices = devices
+    if strategy is not None:
+        run.train.strategy = strategy
+    if accelerator is not None:
+        run.train.accelerator = accelerator
+    summary = run_training(data, run, out, resume=resume, progress=progress, log=_console().print)
+    _console().print(
+        f"done: {summary['global_step']} steps in {summary['seconds']:.0f} s; model at {out / 'model.safetensors'}"
+    )
+    _console().print(json.dumps(summary["metrics"], indent=1))
+
+
+# ----------------------------------------------------------------------------- generate
+@app.command()
+def generate(
+    texts: Annotated[list[str], typer.Argument(help="One or more prompts.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help=".bvh, .bvh.gz, .npz, .mp4, .gif or .png")] = Path(
+        "motion.bvh"
+    ),
+    frames: Annotated[int, typer.Option(help="Frames to generate.")] = 60,
+    grid: Annotated[bool, typer.Option(help="Render all prompts side by side in one video.")] = False,
+    checkpoint: CheckpointOpt = None,
+) -> None:
+    """Text to motion."""
+    from motionclip.apps.generate import generate_to_files, validate_prompts
+
+    prompts = validate_prompts(texts)
+    model = _load_model(checkpoint)
+    for p in generate_to_files(model, prompts, out, frames=frames, grid=grid):
+        print(p)
+
+
+# ------------------------------------------------------------------------------- render
+@app.command()
+def render(
+    files: Annotated[list[Path], typer.Argument(help="Motion files (.bvh, .bvh.gz, .npz).")],
+    out: Annotated[Path, typer.Option("--out", "-o", help=".mp4, .gif or .png (key-frame strip)")],
+    grid: Annotated[bool, typer.Option(help="Several motions side by side with captions.")] = False,
+    captions: Annotated[Optional[list[str]], typer.Option("--caption", help="Caption per file.")] = None,
+) -> None:
+    """Render motion files as a shaded mannequin video, GIF or key-frame strip."""
+    from motionclip.apps.outputs import write_outputs
+    from motionclip.data.canonical import canonicalize
+    from motionclip.data.io import read_motion
+    from motionclip.errors import MotionCLIPError
+
+    if not str(out).lower().endswith((".mp4", ".gif", ".png")):
+        raise MotionCLIPError(f"{out}: render writes .mp4, .gif or .png")
+    motions = [canonicalize(read_motion(f), fps=None) for f in files]
+    caps = list(captions) if captions else [f.name.split(".")[0] for f in files]
+    if len(caps) != len(files):
+        raise MotionCLIPError(f"{len(caps)} captions for {len(files)} files")
+    if grid and len({m.skeleton.names for m in motions}) > 1:
+        raise MotionCLIPError("--grid needs motions on the same skeleton")
+    for p in write_outputs(motions, out, captions=caps if (grid or captions) else None, grid=grid):
+        print(p)
+
+
+def main() -> None:
+    """Console entry point: user errors print one line and exit 1, never a traceback."""
+    from motionclip.errors import MotionCLIPError
+
+    try:
+        app()
+    except MotionCLIPError as exc:
+        _console().print(f"[bold red]error:[/bold red] {exc}")
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

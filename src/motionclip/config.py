@@ -1,0 +1,153 @@
+"""Every tunable number of the project, in typed dataclasses (one place).
+
+Training reads a YAML file and/or ``key=value`` overrides into :class:`TrainRunConfig`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from motionclip.errors import MotionCLIPError
+
+
+@dataclass
+class DataConfig:
+    """How takes become training windows."""
+
+    fps: float = 30.0
+    window: int = 60
+    stride: int = 20
+    seed: int = 0
+    val_fraction: float = 0.1
+    test_fraction: float = 0.1
+    phrasings: int = 6  # descriptions per (content, style)
+
+
+@dataclass
+class ModelConfig:
+    """Transformer auto-encoder (defaults from the paper / official code)."""
+
+    latent_dim: int = 512  # set to the embedding backend's dim at training time
+    num_layers: int = 8  # encoder layers; the decoder has as many
+    num_heads: int = 4
+    ff_size: int = 1024
+    dropout: float = 0.1
+    activation: str = "gelu"
+    max_frames: int = 1000
+
+
+@dataclass
+class LossConfig:
+    """Loss weights (eq. 1-4 of the paper). Set a lambda to 0 to drop that term."""
+
+    rotation: float = 1.0
+    position: float = 1.0
+    velocity: float = 1.0
+    text: float = 0.01
+    image: float = 0.01
+
+
+@dataclass
+class TrainConfig:
+    lr: float = 1e-4
+    weight_decay: float = 0.0
+    batch_size: int = 32
+    max_epochs: int = 100
+    max_steps: int = -1
+    max_minutes: float = 0.0  # stop after this much wall time (0 = no limit)
+    seed: int = 0
+    num_workers: int = 0
+    jitter: bool = True  # random window offset within a take at train time
+    checkpoint_every: int = 1000  # steps
+    val_every_epochs: int = 1
+    precision: str = "32-true"
+    accelerator: str = "cpu"
+    devices: int = 1
+    strategy: str = "auto"
+    log_every: int = 20
+
+
+@dataclass
+class TrainRunConfig:
+    backend: str = "minilm"
+    clip_model: str | None = None
+    text_table: str | None = None  # precomputed embeddings (motionclip.text.table) instead of the model
+    model: ModelConfig = field(default_factory=ModelConfig)
+    loss: LossConfig = field(default_factory=LossConfig)
+    train: TrainConfig = field(default_factory=TrainConfig)
+
+
+def to_dict(cfg: Any) -> dict[str, Any]:
+    return dataclasses.asdict(cfg)
+
+
+def _coerce(value: str, target: Any) -> Any:
+    if isinstance(target, bool):
+        low = value.lower()
+        if low in ("1", "true", "yes", "on"):
+            return True
+        if low in ("0", "false", "no", "off"):
+            return False
+        raise ValueError(f"not a boolean: {value!r}")
+    if isinstance(target, int):
+        return int(value)
+    if isinstance(target, float):
+        return float(value)
+    if target is None:
+        return None if value.lower() in ("none", "null") else value
+    return value
+
+
+def from_dict(cls: type, data: dict[str, Any]) -> Any:
+    """Build dataclass ``cls`` from nested dicts, rejecting unknown keys."""
+    names = {f.name: f for f in dataclasses.fields(cls)}
+    kwargs = {}
+    for key, value in data.items():
+        if key not in names:
+            raise MotionCLIPError(f"unknown config key {key!r} for {cls.__name__}; known: {', '.join(names)}")
+        default = getattr(cls(), key)
+        if dataclasses.is_dataclass(default) and isinstance(value, dict):
+            kwargs[key] = from_dict(type(default), value)
+        else:
+            kwargs[key] = value
+    return cls(**kwargs)
+
+
+def apply_overrides(cfg: Any, overrides: list[str]) -> Any:
+    """Apply ``section.key=value`` strings (e.g. ``train.lr=3e-4``) in place."""
+    for item in overrides:
+        if "=" not in item:
+            raise MotionCLIPError(f"override {item!r} must look like key=value (e.g. train.lr=3e-4)")
+        key, value = item.split("=", 1)
+        obj = cfg
+        parts = key.strip().split(".")
+        for part in parts[:-1]:
+            if not hasattr(obj, part):
+                raise MotionCLIPError(f"unknown config section {part!r} in {key!r}")
+            obj = getattr(obj, part)
+        leaf = parts[-1]
+        if not dataclasses.is_dataclass(obj) or leaf not in {f.name for f in dataclasses.fields(obj)}:
+            raise MotionCLIPError(f"unknown config key {key!r}")
+        try:
+            setattr(obj, leaf, _coerce(value, getattr(obj, leaf)))
+        except ValueError as exc:
+            raise MotionCLIPError(f"bad value for {key}: {exc}") from None
+    return cfg
+
+
+def load_run_config(path: str | Path | None, overrides: list[str]) -> TrainRunConfig:
+    cfg = TrainRunConfig()
+    if path is not None:
+        try:
+            data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+        except (OSError, yaml.YAMLError) as exc:
+            raise MotionCLIPError(f"{path}: cannot read config ({exc})") from None
+        if not isinstance(data, dict):
+            raise MotionCLIPError(f"{path}: config must be a mapping")
+        cfg = from_dict(TrainRunConfig, data)
+    return apply_overrides(cfg, overrides)

@@ -1,0 +1,167 @@
+"""Reading the cached dataset file written by :mod:`motionclip.data.prepare`.
+
+File layout (one ``.safetensors``; JSON metadata under the ``motionclip`` key):
+
+- frame arrays, all takes concatenated: ``rot6d`` (F, J, 6), ``trans`` (F, 3) metres,
+  ``yaw`` (F,) radians that turn frame f to face +Z;
+- per take: ``take_start``, ``take_length``, ``take_offsets`` (J, 3) (each actor's bones),
+  ``take_content``, ``take_style``, ``take_dataset``, ``take_split`` (0 train, 1 val, 2 test),
+  ``take_pair`` (index into ``pairs`` = "content|style");
+- per window (default stride): ``window_take``, ``window_start``;
+- metadata: label names, descriptions per pair, skeleton (mean train offsets), config.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import torch
+from safetensors import SafetensorError
+from safetensors.torch import load_file, safe_open
+
+from motionclip.data.rotations import matrix_to_6d, sixd_to_matrix, yaw_matrix
+from motionclip.data.skeleton import Skeleton
+from motionclip.errors import DatasetError
+
+SPLITS = ("train", "val", "test")
+
+
+def canonical_window(
+    rot6d: torch.Tensor, trans: torch.Tensor, yaw: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Put a window in canonical form: frame 0's root over the origin, facing +Z.
+
+    Args: rot6d (..., T, J, 6), trans (..., T, 3), yaw (...) of the window's first frame.
+    """
+    rot_y = yaw_matrix(yaw.float())  # (..., 3, 3)
+    root = sixd_to_matrix(rot6d[..., :, 0, :])  # (..., T, 3, 3)
+    root = rot_y[..., None, :, :] @ root
+    rot6d = rot6d.clone()
+    rot6d[..., :, 0, :] = matrix_to_6d(root)
+    origin = trans[..., :1, :].clone()
+    origin[..., 1] = 0.0
+    trans = ((trans - origin)[..., None, :] @ rot_y[..., None, :, :].transpose(-1, -2))[..., 0, :]
+    return rot6d, trans
+
+
+@dataclass
+class MotionCache:
+    """In-memory view of a cached dataset file."""
+
+    path: Path
+    tensors: dict[str, torch.Tensor]
+    meta: dict[str, Any]
+
+    @classmethod
+    def load(cls, path: str | Path) -> MotionCache:
+        p = Path(path)
+        if not p.exists():
+            raise DatasetError(f"{p}: dataset cache not found (create it with `motionclip data prepare`)")
+        try:
+            with safe_open(str(p), framework="pt") as fh:
+                raw = (fh.metadata() or {}).get("motionclip")
+            tensors = load_file(str(p))
+        except (SafetensorError, OSError, ValueError) as exc:
+            raise DatasetError(f"{p}: not a readable dataset cache ({exc})") from None
+        if raw is None:
+            raise DatasetError(f"{p}: safetensors file without motionclip metadata")
+        meta = json.loads(raw)
+        if meta.get("format") != "motionclip-dataset-v1":
+            raise DatasetError(f"{p}: unsupported dataset format {meta.get('format')!r}")
+        return cls(p, tensors, meta)
+
+    # -- labels -------------------------------------------------------------------------
+    @property
+    def contents(self) -> list[str]:
+        return list(self.meta["contents"])
+
+    @property
+    def styles(self) -> list[str]:
+        return list(self.meta["styles"])
+
+    @property
+    def datasets(self) -> list[str]:
+        return list(self.meta["datasets"])
+
+    @property
+    def fps(self) -> float:
+        return float(self.meta["config"]["fps"])
+
+    @property
+    def window(self) -> int:
+        return int(self.meta["config"]["window"])
+
+    @cached_property
+    def skeleton(self) -> Skeleton:
+        return Skeleton.from_dict(self.meta["skeleton"])
+
+    @cached_property
+    def texts(self) -> list[str]:
+        """Every description, flattened; ``pair_text_ids[p]`` indexes into it."""
+        return [t for key in self.meta["pairs"] for t in self.meta["descriptions"][key]]
+
+    @cached_property
+    def pair_text_ids(self) -> list[list[int]]:
+        out, k = [], 0
+        for key in self.meta["pairs"]:
+            n = len(self.meta["descriptions"][key])
+            out.append(list(range(k, k + n)))
+            k += n
+        return out
+
+    # -- windows ------------------------------------------------------------------------
+    def window_indices(self, split: str) -> torch.Tensor:
+        if split not in SPLITS:
+            raise DatasetError(f"unknown split {split!r}; choose from {', '.join(SPLITS)}")
+        take_split = self.tensors["take_split"][self.tensors["window_take"]]
+        return torch.nonzero(take_split == SPLITS.index(split)).flatten()
+
+    def window_labels(self, windows: torch.Tensor) -> dict[str, torch.Tensor]:
+        take = self.tensors["window_take"][windows]
+        return {
+            "content": self.tensors["take_content"][take],
+            "style": self.tensors["take_style"][take],
+            "dataset": self.tensors["take_dataset"][take],
+            "pair": self.tensors["take_pair"][take],
+            "take": take,
+        }
+
+    def clip(self, take: int, start: int, length: int | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+        """Canonical (rot6d, trans) of ``length`` frames of ``take`` from ``start``."""
+        length = length or self.window
+        g = int(self.tensors["take_start"][take]) + start
+        rot = self.tensors["rot6d"][g : g + length]
+        trans = self.tensors["trans"][g : g + length]
+        return canonical_window(rot, trans, self.tensors["yaw"][g])
+
+    def windows(self, windows: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Batched canonical windows at the stored starts: (N, T, J, 6), (N, T, 3)."""
+        take = self.tensors["window_take"][windows]
+        g = self.tensors["take_start"][take] + self.tensors["window_start"][windows]
+        idx = g[:, None] + torch.arange(self.window)[None]
+        return canonical_window(self.tensors["rot6d"][idx], self.tensors["trans"][idx], self.tensors["yaw"][g])
+
+    def summary(self) -> dict[str, Any]:
+        """Counts per split/content/style and hours, for ``motionclip data info``."""
+        t = self.tensors
+        out: dict[str, Any] = {"path": str(self.path), "fps": self.fps, "window": self.window}
+        out["takes"] = {s: int((t["take_split"] == i).sum()) for i, s in enumerate(SPLITS)}
+        out["windows"] = {s: int(len(self.window_indices(s))) for s in SPLITS}
+        out["hours"] = {
+            s: float(t["take_length"][t["take_split"] == i].sum()) / self.fps / 3600 for i, s in enumerate(SPLITS)
+        }
+        out["hours_total"] = float(t["take_length"].sum()) / self.fps / 3600
+        labels = self.window_labels(torch.arange(len(t["window_take"])))
+        split_of = t["take_split"][labels["take"]]
+        for key, names in (("content", self.contents), ("style", self.styles), ("dataset", self.datasets)):
+            out[f"by_{key}"] = {
+                name: {s: int(((labels[key] == k) & (split_of == i)).sum()) for i, s in enumerate(SPLITS)}
+                for k, name in enumerate(names)
+            }
+        out["skipped_short"] = self.meta.get("skipped_short", 0)
+        out["problems"] = len(self.meta.get("problems", []))
+        return out

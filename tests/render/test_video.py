@@ -1,0 +1,120 @@
+from __future__ import annotations
+
+from pathlib import Path
+from types import SimpleNamespace
+
+import imageio_ffmpeg
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from motionclip.render import RenderConfig, render_frames, render_motion, save_animation, save_keyframe_strip
+from motionclip.render.video import gif_delays_cs
+from render_test_skeleton import NAMES, PARENTS, travelling
+
+
+@pytest.fixture(scope="module")
+def clip() -> np.ndarray:
+    return render_frames(travelling(15, dz=1.0), PARENTS, NAMES, RenderConfig(width=64, height=64))
+
+
+def _mp4_info(path: Path) -> tuple[int, float, tuple[int, int]]:
+    reader = imageio_ffmpeg.read_frames(str(path))
+    meta = next(reader)
+    count = sum(1 for _ in reader)
+    return count, float(meta["fps"]), tuple(meta["size"])
+
+
+def _gif_durations(path: Path) -> list[int]:
+    with Image.open(path) as im:
+        out = []
+        for i in range(im.n_frames):
+            im.seek(i)
+            out.append(int(im.info["duration"]))
+    return out
+
+
+def test_mp4_frames_and_fps(clip: np.ndarray, tmp_path: Path) -> None:
+    path = save_animation(clip, tmp_path / "a.mp4", fps=25)
+    assert _mp4_info(path) == (15, 25.0, (64, 64))
+    assert [p.name for p in tmp_path.iterdir()] == ["a.mp4"]  # temp file moved into place
+
+
+def test_mp4_odd_size_is_padded_even(tmp_path: Path) -> None:
+    frames = np.zeros((4, 33, 45, 3), dtype=np.uint8)
+    count, fps, size = _mp4_info(save_animation(frames, tmp_path / "odd.mp4", fps=30))
+    assert (count, fps, size) == (4, 30.0, (46, 34))
+
+
+def test_gif_frame_durations_match_fps(clip: np.ndarray, tmp_path: Path) -> None:
+    path = save_animation(clip, tmp_path / "a.gif", fps=20)
+    assert _gif_durations(path) == [50] * 15
+    frames = np.random.default_rng(0).integers(0, 255, (30, 16, 16, 3), dtype=np.uint8)
+    durations = _gif_durations(save_animation(frames, tmp_path / "b.gif", fps=30))
+    assert len(durations) == 30 and set(durations) <= {30, 40} and sum(durations) == 1000
+
+
+def test_gif_above_50fps_is_decimated_to_real_time(tmp_path: Path) -> None:
+    frames = np.random.default_rng(1).integers(0, 255, (60, 8, 8, 3), dtype=np.uint8)
+    durations = _gif_durations(save_animation(frames, tmp_path / "c.gif", fps=60))
+    assert len(durations) == 30 and sum(durations) == 1000
+
+
+def test_gif_delays_track_real_time() -> None:
+    delays = gif_delays_cs(300, 29.97)
+    assert abs(sum(delays) / 100 - 300 / 29.97) < 0.01
+
+
+def test_unknown_extension(clip: np.ndarray, tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match=r"\.mp4.*\.gif"):
+        save_animation(clip, tmp_path / "a.avi", fps=30)
+    with pytest.raises(ValueError, match=r"\.png"):
+        save_keyframe_strip(clip, tmp_path / "a.jpg")
+    assert not list(tmp_path.iterdir())
+
+
+def test_overwrite_and_bad_frames(clip: np.ndarray, tmp_path: Path) -> None:
+    target = tmp_path / "x.gif"
+    target.write_bytes(b"old")
+    save_animation(clip, target, fps=10)
+    assert target.read_bytes()[:3] == b"GIF"
+    with pytest.raises(ValueError):
+        save_animation(clip.astype(np.float32), tmp_path / "y.mp4", fps=10)
+    with pytest.raises(ValueError):
+        save_animation(clip, tmp_path / "y.mp4", fps=0)
+
+
+def test_keyframe_strip(clip: np.ndarray, tmp_path: Path) -> None:
+    path = save_keyframe_strip(clip, tmp_path / "s.png", n=4)
+    with Image.open(path) as im:
+        assert im.size == (4 * 64, 64)
+    strip = np.asarray(Image.open(path))
+    assert np.array_equal(strip[:, :64], clip[0]) and np.array_equal(strip[:, -64:], clip[-1])
+
+
+class _Skeleton(SimpleNamespace):
+    pass
+
+
+def _motion(fps: float = 24.0) -> SimpleNamespace:
+    positions = torch.tensor(travelling(10, dz=0.6), dtype=torch.float32)
+    return SimpleNamespace(
+        positions=lambda: positions, skeleton=_Skeleton(parents=tuple(PARENTS), names=tuple(NAMES)), fps=fps
+    )
+
+
+def test_render_motion_duck_typed(tmp_path: Path) -> None:
+    cfg = RenderConfig(width=64, height=64)
+    mp4 = render_motion(_motion(24.0), tmp_path / "m.mp4", config=cfg)
+    assert _mp4_info(mp4) == (10, 24.0, (64, 64))
+    gif = render_motion(_motion(20.0), tmp_path / "m.gif", config=cfg, caption="a person walks forward")
+    durations = _gif_durations(gif)
+    assert sum(durations) == 500
+    with Image.open(gif) as im:
+        assert im.size[0] == 64 and im.size[1] > 64  # caption band
+    png = render_motion(_motion(), tmp_path / "m.png", config=cfg)
+    with Image.open(png) as im:
+        assert im.size == (6 * 64, 64)
+    with pytest.raises(ValueError, match=r"\.mp4"):
+        render_motion(_motion(), tmp_path / "m.webm", config=cfg)
