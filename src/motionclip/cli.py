@@ -93,6 +93,39 @@ def data_info(
         con.print(t)
 
 
+@data_app.command("render-frames")
+def data_render_frames(
+    file: Annotated[Path, typer.Argument(help="Cache file from `data prepare`.")],
+    backend: Annotated[str, typer.Option(help="Embedding backend with an image tower.")] = "clip",
+    clip_model: Annotated[
+        Optional[str], typer.Option("--clip-model", help="CLIP hub id or local directory (default: ViT-B/32).")
+    ] = None,
+    size: Annotated[int, typer.Option(help="Rendered image size in pixels (square).")] = 224,
+    seed: Annotated[int, typer.Option(help="Seed of the random frame per window.")] = 0,
+    split: Annotated[str, typer.Option(help="all: every window; train: training windows only (others zero).")] = "all",
+    batch_size: Annotated[int, typer.Option(help="Windows rendered and embedded per batch.")] = 64,
+    workers: Annotated[int, typer.Option(help="Render processes.")] = 1,
+    progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
+) -> None:
+    """Render one random frame per window and store its image embedding (the paper's image loss)."""
+    from motionclip.data.render_frames import render_frame_embeddings
+    from motionclip.text import get_backend
+
+    # no per-image disk cache: the output file is the cache of these embeddings
+    emb_backend = get_backend(backend, model=clip_model, cache_dir=False)
+    render_frame_embeddings(
+        file,
+        emb_backend,
+        size=size,
+        seed=seed,
+        split=split,
+        batch_size=batch_size,
+        workers=workers,
+        progress=progress,
+        log=_console().print,
+    )
+
+
 # -------------------------------------------------------------------------------- train
 @app.command()
 def train(
@@ -151,6 +184,9 @@ def render(
     out: Annotated[Path, typer.Option("--out", "-o", help=".mp4, .gif or .png (key-frame strip)")],
     grid: Annotated[bool, typer.Option(help="Several motions side by side with captions.")] = False,
     captions: Annotated[Optional[list[str]], typer.Option("--caption", help="Caption per file.")] = None,
+    size: Annotated[
+        Optional[int], typer.Option(help="Square frame size in pixels per motion (default: 320).", min=8, max=2048)
+    ] = None,
 ) -> None:
     """Render motion files as a shaded mannequin video, GIF or key-frame strip."""
     from motionclip.apps.outputs import write_outputs
@@ -166,14 +202,67 @@ def render(
         raise MotionCLIPError(f"{len(caps)} captions for {len(files)} files")
     if grid and len({m.skeleton.names for m in motions}) > 1:
         raise MotionCLIPError("--grid needs motions on the same skeleton")
-    for p in write_outputs(motions, out, captions=caps if (grid or captions) else None, grid=grid):
+    shown = caps if (grid or captions) else None
+    if size is None:
+        paths = write_outputs(motions, out, captions=shown, grid=grid)
+    else:
+        paths = _render_sized(motions, out, shown, grid, size)
+    for p in paths:
         print(p)
+
+
+def _render_sized(motions: list, out: Path, captions: list[str] | None, grid: bool, size: int) -> list[Path]:
+    """``render --size``: the same outputs as ``write_outputs`` with a custom frame size."""
+    from motionclip.apps.outputs import numbered
+    from motionclip.render import RenderConfig, render_grid, render_motion, save_animation, save_keyframe_strip
+
+    config = RenderConfig(width=size, height=size)
+    if grid and len(motions) > 1:
+        sk = motions[0].skeleton
+        frames = render_grid(
+            [m.positions().detach() for m in motions], list(sk.parents), list(captions or []),
+            names=list(sk.names), config=config,
+        )
+        if out.suffix.lower() == ".png":
+            save_keyframe_strip(frames, out)
+        else:
+            save_animation(frames, out, fps=motions[0].fps)
+        return [out]
+    paths = []
+    for i, m in enumerate(motions):
+        p = numbered(out, i, len(motions))
+        render_motion(m, p, config=config, caption=(captions[i] if captions else None) or None)
+        paths.append(p)
+    return paths
+
+
+from motionclip.web.cli import register as register_web
+register_web(app)
+from motionclip.apps.cli import register  # noqa: E402
+register(app)
+
+
+LATENCY_BOUND = {"generate", "interpolate", "edit", "classify", "render", "retrieve", "serve"}
+
+
+def _set_threads(argv: list[str]) -> None:
+    """Small single-motion work is fastest on one thread (no OpenMP barrier stalls on a busy
+    machine); ``MOTIONCLIP_THREADS`` overrides."""
+    import os
+
+    wanted = os.environ.get("MOTIONCLIP_THREADS")
+    if wanted is None and not (len(argv) > 1 and argv[1] in LATENCY_BOUND):
+        return
+    import torch
+
+    torch.set_num_threads(max(1, int(wanted or 1)))
 
 
 def main() -> None:
     """Console entry point: user errors print one line and exit 1, never a traceback."""
     from motionclip.errors import MotionCLIPError
 
+    _set_threads(sys.argv)
     try:
         app()
     except MotionCLIPError as exc:

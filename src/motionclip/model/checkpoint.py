@@ -21,6 +21,7 @@ from motionclip.data.skeleton import Skeleton
 from motionclip.errors import CheckpointError, MotionCLIPError
 from motionclip.io_utils import atomic_path
 from motionclip.model.motionclip import MotionCLIP
+from motionclip.model.transformer import SinusoidalPositions
 
 FORMAT = "motionclip-checkpoint-v1"
 SHIPPED_NAME = "motionclip-minilm.safetensors"
@@ -84,21 +85,27 @@ def load_checkpoint(path: str | Path | None = None, device: str = "cpu") -> Moti
     p = Path(path) if path is not None else shipped_checkpoint()
     if path is None and not p.exists():
         raise CheckpointError(f"the shipped checkpoint is missing from the installation ({p})")
+    if p.is_dir():  # a training run folder
+        p = p / "model.safetensors"
     meta = read_metadata(p)
     try:
         state = load_file(str(p))
         cfg = from_dict(ModelConfig, meta["model"])
         skeleton = Skeleton.from_dict(meta["skeleton"])
-        model = MotionCLIP(
-            cfg,
-            skeleton,
-            backend_name=meta["backend"]["name"],
-            backend_model=meta["backend"].get("model"),
-            fps=meta["fps"],
-            window=meta["window"],
-        )
+        with torch.device("meta"):  # skip random initialisation: weights come from the file
+            model = MotionCLIP(
+                cfg,
+                skeleton,
+                backend_name=meta["backend"]["name"],
+                backend_model=meta["backend"].get("model"),
+                fps=meta["fps"],
+                window=meta["window"],
+            )
         state = {k: v.float() if v.is_floating_point() else v for k, v in state.items()}
-        model.load_state_dict(state, strict=True)
+        model.load_state_dict(state, strict=True, assign=True)
+        for module in model.modules():
+            if isinstance(module, SinusoidalPositions):
+                module.table = module.build()
     except (SafetensorError, KeyError, RuntimeError, TypeError, MotionCLIPError) as exc:
         raise CheckpointError(f"{p}: checkpoint does not match the model ({exc})") from None
     model.meta = meta  # type: ignore[attr-defined]

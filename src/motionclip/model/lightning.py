@@ -53,7 +53,11 @@ class MotionCLIPModule(pl.LightningModule):
         if self.run.loss.text > 0:
             terms["text"] = cosine_distance(z, self.text_embeddings[batch["text_id"]])
         if self.use_image and "image_emb" in batch:
-            terms["image"] = cosine_distance(z, batch["image_emb"].float())
+            # rows of zeros are windows render-frames skipped (e.g. --split train): no image target
+            image = batch["image_emb"].float()
+            has_image = image.abs().sum(-1) > 0
+            if bool(has_image.any()):
+                terms["image"] = cosine_distance(z[has_image], image[has_image])
         return terms, z
 
     def training_step(self, batch: dict[str, torch.Tensor], batch_idx: int) -> torch.Tensor:

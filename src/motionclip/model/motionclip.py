@@ -164,7 +164,7 @@ class MotionCLIP(nn.Module):
     @torch.no_grad()
     def decode(self, z: torch.Tensor, frames: int | None = None) -> list[Motion]:
         """Decode latents (N, D) or (D,) into motions on the model's skeleton."""
-        frames = frames or self.window
+        frames = self.window if frames is None else int(frames)
         if frames < 1 or frames > self.cfg.max_frames:
             raise MotionCLIPError(f"frames must be between 1 and {self.cfg.max_frames}, got {frames}")
         z = torch.as_tensor(z, dtype=torch.float32)

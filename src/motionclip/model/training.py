@@ -28,7 +28,11 @@ def image_embeddings_path(data: str | Path, backend_name: str) -> Path:
     return p.with_name(f"{p.stem}.images-{backend_name}.safetensors")
 
 
-def load_image_embeddings(data: str | Path, backend_name: str, n_windows: int) -> torch.Tensor:
+def load_image_embeddings(
+    data: str | Path, backend_name: str, n_windows: int, dim: int | None = None
+) -> torch.Tensor:
+    """(n_windows, D) image embeddings written by ``motionclip data render-frames`` (zero rows = not rendered)."""
+    from safetensors import SafetensorError
     from safetensors.torch import load_file
 
     path = image_embeddings_path(data, backend_name)
@@ -37,10 +41,72 @@ def load_image_embeddings(data: str | Path, backend_name: str, n_windows: int) -
             f"image loss is on but {path} is missing: run `motionclip data render-frames {data} "
             f"--backend {backend_name}` first, or pass loss.image=0"
         )
-    emb = load_file(str(path))["embeddings"]
-    if emb.shape[0] != n_windows:
+    try:
+        emb = load_file(str(path))["embeddings"].float()
+    except (SafetensorError, OSError, KeyError) as exc:
+        raise MotionCLIPError(f"{path}: not a readable image-embedding file ({exc}); re-render") from None
+    if emb.ndim != 2 or emb.shape[0] != n_windows:
         raise MotionCLIPError(f"{path}: {emb.shape[0]} image embeddings for {n_windows} windows; re-render")
+    if dim is not None and emb.shape[1] != dim:
+        raise MotionCLIPError(
+            f"{path}: image embeddings have dim {emb.shape[1]} but the {backend_name!r} backend has dim {dim}; "
+            "re-render with the same model you train with (--clip-model)"
+        )
     return emb
+
+
+class _ResumableCSVLogger(CSVLogger):
+    """A CSVLogger that keeps the rows of the run it resumes.
+
+    Lightning's writer deletes an existing ``metrics.csv`` when it starts, which would wipe
+    the history of a resumed run; we put the rows logged before the resume step back.
+    """
+
+    def __init__(self, *args: Any, keep: tuple[list[str], list[dict[str, str]]] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._keep = keep
+
+    @property
+    def experiment(self) -> Any:
+        exp = super().experiment
+        if self._keep is not None and hasattr(exp, "metrics_file_path"):
+            import csv
+
+            header, rows = self._keep
+            self._keep = None
+            with open(exp.metrics_file_path, "w", newline="") as fh:
+                writer = csv.DictWriter(fh, fieldnames=header)
+                writer.writeheader()
+                writer.writerows(rows)
+            exp.metrics_keys = sorted(set(exp.metrics_keys) | set(header))
+        return exp
+
+
+def _checkpoint_step(path: str | Path) -> int | None:
+    """global_step of a training checkpoint, read from its JSON header only."""
+    from safetensors import safe_open
+
+    from motionclip.model.ckpt_io import META_KEY
+
+    try:
+        with safe_open(str(path), framework="pt") as fh:
+            tree = json.loads((fh.metadata() or {})[META_KEY])
+        return int(tree["__map__"]["global_step"])
+    except Exception:  # noqa: BLE001 - unreadable files are reported by the real load
+        return None
+
+
+def _rows_before(metrics_csv: Path, step: int | None) -> tuple[list[str], list[dict[str, str]]] | None:
+    """Header and rows of an earlier run's CSV log that precede ``step``."""
+    import csv
+
+    if step is None or not metrics_csv.is_file():
+        return None
+    with open(metrics_csv, newline="") as fh:
+        reader = csv.DictReader(fh)
+        rows = [r for r in reader if r.get("step", "").isdigit() and int(r["step"]) < step]
+        header = list(reader.fieldnames or [])
+    return (header, rows) if header and rows else None
 
 
 def zero_shot_prompts(dm: MotionDataModule, backend: Any) -> tuple[dict[str, tuple[list[int], torch.Tensor]], dict[str, int]]:
@@ -81,7 +147,9 @@ def train(
         log(f"image loss off: backend {backend.name!r} has no image tower (text loss only)")
     dm = MotionDataModule(data, run.train.batch_size, run.train.num_workers, run.train.jitter)
     if use_image:
-        dm.image_embeddings = load_image_embeddings(data, backend.name, len(dm.cache.tensors["window_take"]))
+        dm.image_embeddings = load_image_embeddings(
+            data, backend.name, len(dm.cache.tensors["window_take"]), backend.dim
+        )
     text_embeddings = backend.encode_text(dm.cache.texts)
     zero_shot, dataset_ids = zero_shot_prompts(dm, backend)
     model = MotionCLIP(
@@ -91,6 +159,13 @@ def train(
         torch.set_float32_matmul_precision("high")
     module = MotionCLIPModule(model, run, text_embeddings, zero_shot, dataset_ids, use_image)
     t = run.train
+    ckpt_path = None
+    keep_rows = None
+    if resume is not None:
+        ckpt_path = str(out / "checkpoints" / "last.ckpt") if str(resume) == "last" else str(resume)
+        if not Path(ckpt_path).exists():
+            raise MotionCLIPError(f"cannot resume: {ckpt_path} does not exist")
+        keep_rows = _rows_before(out / "logs" / "metrics.csv", _checkpoint_step(ckpt_path))
     checkpoints = ModelCheckpoint(
         dirpath=out / "checkpoints",
         filename="step{step:07d}",
@@ -110,18 +185,16 @@ def train(
         check_val_every_n_epoch=t.val_every_epochs,
         log_every_n_steps=t.log_every,
         callbacks=[checkpoints],
-        logger=[CSVLogger(out, name="logs", version=""), TensorBoardLogger(out, name="tensorboard", version="")],
+        logger=[
+            _ResumableCSVLogger(out, name="logs", version="", keep=keep_rows),
+            TensorBoardLogger(out, name="tensorboard", version=""),
+        ],
         plugins=[SafetensorsCheckpointIO()],
         enable_progress_bar=progress,
         enable_model_summary=False,
         num_sanity_val_steps=0,
     )
     started = time.perf_counter()
-    ckpt_path = None
-    if resume is not None:
-        ckpt_path = str(out / "checkpoints" / "last.ckpt") if str(resume) == "last" else str(resume)
-        if not Path(ckpt_path).exists():
-            raise MotionCLIPError(f"cannot resume: {ckpt_path} does not exist")
     trainer.fit(module, datamodule=dm, ckpt_path=ckpt_path)
     seconds = time.perf_counter() - started
     metrics = {k: float(v) for k, v in trainer.callback_metrics.items() if torch.as_tensor(v).numel() == 1}

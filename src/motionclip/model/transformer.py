@@ -15,12 +15,17 @@ class SinusoidalPositions(nn.Module):
 
     def __init__(self, dim: int, max_len: int) -> None:
         super().__init__()
-        position = torch.arange(max_len, dtype=torch.float32)[:, None]
-        div = torch.exp(torch.arange(0, dim, 2, dtype=torch.float32) * (-math.log(10000.0) / dim))
-        table = torch.zeros(max_len, dim)
+        self.dim, self.max_len = dim, max_len
+        self.register_buffer("table", self.build(), persistent=False)
+
+    def build(self) -> torch.Tensor:
+        """The (max_len, dim) table; also used to refill it after meta-device loading."""
+        position = torch.arange(self.max_len, dtype=torch.float32)[:, None]
+        div = torch.exp(torch.arange(0, self.dim, 2, dtype=torch.float32) * (-math.log(10000.0) / self.dim))
+        table = torch.zeros(self.max_len, self.dim)
         table[:, 0::2] = torch.sin(position * div)
-        table[:, 1::2] = torch.cos(position * div[: dim // 2])
-        self.register_buffer("table", table, persistent=False)
+        table[:, 1::2] = torch.cos(position * div[: self.dim // 2])
+        return table
 
     def forward(self, length: int, offset: int = 0) -> torch.Tensor:
         if offset + length > self.table.shape[0]:
