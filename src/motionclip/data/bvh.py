@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import gzip
 import os
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -46,7 +47,7 @@ def _read_text(path: Path) -> str:
         raw = path.read_bytes()
         if raw[:2] == b"\x1f\x8b":
             raw = gzip.decompress(raw)
-        return raw.decode("utf-8", errors="replace")
+        return raw.decode("utf-8-sig", errors="replace")  # -sig: tolerate a byte-order mark
     except (OSError, EOFError, gzip.BadGzipFile) as exc:
         raise MotionFormatError(f"{path}: cannot read ({exc})") from None
 
@@ -149,7 +150,7 @@ def _parse_motion(lines: list[str], start: int, n_channels: int, src: str) -> tu
         if ":" not in line:
             raise MotionFormatError(f"{src}:{i}: expected 'Frames:' and 'Frame Time:' after MOTION")
         k, v = line.split(":", 1)
-        header[k.strip().lower()] = v.strip()
+        header[" ".join(k.split()).lower()] = v.strip()  # "Frame  Time" == "Frame Time"
     try:
         n_frames = int(header["frames"])
         frame_time = float(header["frame time"])
@@ -241,7 +242,8 @@ def read_bvh(
         vals = torch.from_numpy(np.stack([angles[j][1] for j in idx], axis=1)).float()
         rotations[:, idx] = euler_to_matrix(order, vals)
     rot_orders = [o for o, _ in angles if o]
-    euler_order = max(set(rot_orders), key=rot_orders.count) if rot_orders else "ZXY"
+    # most common order; ties go to the first seen (the root's), not to set iteration order
+    euler_order = Counter(rot_orders).most_common(1)[0][0] if rot_orders else "ZXY"
 
     first = 0
     if fold_dummy_root and len(joints) > 1 and _is_dummy_root(joints):
@@ -289,8 +291,17 @@ def bvh_text(motion: Motion, scale: float = DEFAULT_SCALE, euler_order: str | No
             d = open_stack.pop()
             out.append("\t" * d + "}")
 
+    # BVH nests each joint inside its parent and lists channels in that nesting order, so
+    # walk the tree depth-first (a skeleton only promises parents before children).
+    dfs: list[int] = []
+    todo = [0]
+    while todo:
+        j = todo.pop()
+        dfs.append(j)
+        todo.extend(reversed(sk.children(j)))
     open_stack: list[int] = []
-    for j, name in enumerate(sk.names):
+    for j in dfs:
+        name = sk.names[j]
         p = sk.parents[j]
         depth = 0 if p < 0 else depth_of[p] + 1
         depth_of[j] = depth
@@ -312,7 +323,7 @@ def bvh_text(motion: Motion, scale: float = DEFAULT_SCALE, euler_order: str | No
             out.append(f"{ind}\t}}")
         open_stack.append(depth)
     close_until(0)
-    angles = matrix_to_euler(order, motion.rotations.double()).numpy()  # (T, J, 3)
+    angles = matrix_to_euler(order, motion.rotations.double()).numpy()[:, dfs]  # (T, J, 3)
     root = motion.root_translation.double().numpy() / scale
     frames = np.concatenate([root, angles.reshape(len(motion), -1)], axis=1)
     out.append("MOTION")

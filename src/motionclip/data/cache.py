@@ -28,6 +28,10 @@ from motionclip.data.skeleton import Skeleton
 from motionclip.errors import DatasetError
 
 SPLITS = ("train", "val", "test")
+REQUIRED_TENSORS = (
+    "rot6d", "trans", "yaw", "take_start", "take_length", "take_offsets", "take_content", "take_style",
+    "take_dataset", "take_split", "take_pair", "window_take", "window_start",
+)  # fmt: skip
 
 
 def canonical_window(
@@ -69,9 +73,16 @@ class MotionCache:
             raise DatasetError(f"{p}: not a readable dataset cache ({exc})") from None
         if raw is None:
             raise DatasetError(f"{p}: safetensors file without motionclip metadata")
-        meta = json.loads(raw)
-        if meta.get("format") != "motionclip-dataset-v1":
-            raise DatasetError(f"{p}: unsupported dataset format {meta.get('format')!r}")
+        try:
+            meta = json.loads(raw)
+        except ValueError:
+            raise DatasetError(f"{p}: dataset metadata is not valid JSON") from None
+        if not isinstance(meta, dict) or meta.get("format") != "motionclip-dataset-v1":
+            fmt = meta.get("format") if isinstance(meta, dict) else None
+            raise DatasetError(f"{p}: not a dataset cache (format {fmt!r}; expected motionclip-dataset-v1)")
+        missing = [k for k in REQUIRED_TENSORS if k not in tensors]
+        if missing:
+            raise DatasetError(f"{p}: incomplete dataset cache (missing {', '.join(missing)})")
         return cls(p, tensors, meta)
 
     # -- labels -------------------------------------------------------------------------

@@ -36,7 +36,16 @@ def resample(motion: Motion, fps: float) -> Motion:
 
 
 def _left_right_pairs(skeleton: Skeleton) -> list[tuple[int, int]]:
-    return _pairs_for_names(skeleton.names)
+    """Left/right pairs that define the body's facing: hips and shoulders.
+
+    Those are the mirrored pairs that hang off the same parent (UpperLeg_L/R under the
+    hips, Shoulder_L/R under the chest). Arm and leg joints further out are left out: a
+    punch or a wave would otherwise turn the "facing" direction by tens of degrees.
+    Skeletons without such sibling pairs fall back to every mirrored pair.
+    """
+    pairs = _pairs_for_names(skeleton.names)
+    siblings = [(left, right) for left, right in pairs if skeleton.parents[left] == skeleton.parents[right]]
+    return siblings or pairs
 
 
 @functools.lru_cache(maxsize=64)

@@ -8,6 +8,8 @@ Keys (all lengths in metres, Y up):
 - ``fps`` () float64, ``euler_order`` () str
 - ``positions`` (T, J, 3) float32: world joint positions (convenience; ignored on read)
 - ``format`` () str = "motionclip-motion-v1"
+- ``end_site_joints`` (K,) int64, ``end_site_offsets`` (K, 3) float64: BVH End Site offsets
+  of leaf joints (optional on read), so BVH -> npz -> BVH keeps the leaf bones
 """
 
 from __future__ import annotations
@@ -43,6 +45,10 @@ def write_npz(motion: Motion, path: str | os.PathLike[str]) -> Path:
             fps=np.array(motion.fps, dtype=np.float64),
             euler_order=np.array(motion.euler_order),
             positions=motion.positions().detach().numpy().astype(np.float32),
+            end_site_joints=np.array(sorted(sk.end_sites), dtype=np.int64),
+            end_site_offsets=np.array([sk.end_sites[j] for j in sorted(sk.end_sites)], dtype=np.float64).reshape(
+                -1, 3
+            ),
         )
     return final
 
@@ -57,10 +63,17 @@ def read_npz(path: str | os.PathLike[str]) -> Motion:
             missing = [k for k in REQUIRED_KEYS if k not in data]
             if missing:
                 raise MotionFormatError(f"{p}: not a motionclip npz (missing keys: {', '.join(missing)})")
+            end_sites = {}
+            if "end_site_joints" in data and "end_site_offsets" in data:
+                end_sites = {
+                    int(j): tuple(float(v) for v in off)
+                    for j, off in zip(data["end_site_joints"], data["end_site_offsets"].reshape(-1, 3))
+                }
             skeleton = Skeleton(
                 tuple(str(n) for n in data["joint_names"]),
                 tuple(int(x) for x in data["parents"]),
                 data["offsets"],
+                end_sites,
             )
             order = str(data["euler_order"]) if "euler_order" in data else "ZXY"
             return Motion(skeleton, data["rotations"], data["root_translation"], float(data["fps"]), order)
