@@ -1,0 +1,163 @@
+"""The FastAPI application: JSON API under /api, the three.js page at /, static files."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import FastAPI, File, Form, HTTPException, Query, Request, UploadFile
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+
+from motionclip.errors import MotionCLIPError
+from motionclip.model.motionclip import MotionCLIP
+from motionclip.web import schemas
+from motionclip.web.limits import DEFAULT_LIMITS, Limits
+from motionclip.web.middleware import BodySizeLimit
+from motionclip.web.service import MotionService, parse_classes, safe_filename
+
+STATIC_DIR = Path(str(resources.files("motionclip.web") / "static"))
+_INLINE_SCRIPT = re.compile(r"<script type=\"importmap\">(.*?)</script>", re.S)
+
+
+def _load_model(model_or_checkpoint: MotionCLIP | str | Path | None) -> MotionCLIP:
+    if isinstance(model_or_checkpoint, MotionCLIP):
+        return model_or_checkpoint
+    from motionclip.model.checkpoint import load_checkpoint
+
+    return load_checkpoint(model_or_checkpoint)
+
+
+def _page() -> tuple[str, str]:
+    """index.html and a Content-Security-Policy allowing only same-origin code (+ its import map)."""
+    html = (STATIC_DIR / "index.html").read_text(encoding="utf-8")
+    hashes = [
+        "'sha256-" + base64.b64encode(hashlib.sha256(m.encode()).digest()).decode() + "'"
+        for m in _INLINE_SCRIPT.findall(html)
+    ]
+    csp = (
+        f"default-src 'self'; script-src 'self' {' '.join(hashes)}; style-src 'self'; "
+        "img-src 'self' data: blob:; media-src 'self' blob:; connect-src 'self'; object-src 'none'; "
+        "base-uri 'none'; frame-ancestors 'none'"
+    )
+    return html, csp
+
+
+def create_app(
+    model_or_checkpoint: MotionCLIP | str | Path | None = None,
+    limits: Limits = DEFAULT_LIMITS,
+    warm_up: bool = True,
+) -> FastAPI:
+    """Build the app around one model (a loaded MotionCLIP, a checkpoint path, or None = shipped).
+
+    The model is loaded here, once; ``warm_up`` also loads the text backend so the first
+    request is as fast as the rest.  ``limits`` caps uploads, frames and steps in the service;
+    the request schemas (and /docs) show the defaults of :mod:`motionclip.web.limits`.
+    """
+    service = MotionService(_load_model(model_or_checkpoint), limits)
+    if warm_up:
+        service.warm_up()
+    html, csp = _page()
+
+    app = FastAPI(
+        title="MotionCLIP",
+        summary="Type text, get human motion; edit, interpolate and recognise motions.",
+        version=_version(),
+    )
+    app.state.service = service
+    app.add_middleware(BodySizeLimit, max_bytes=limits.max_body_bytes)
+
+    @app.exception_handler(MotionCLIPError)
+    async def _user_error(_: Request, exc: MotionCLIPError) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=400)
+
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    def index() -> HTMLResponse:
+        return HTMLResponse(html, headers={"Content-Security-Policy": csp, "X-Content-Type-Options": "nosniff"})
+
+    @app.get("/api/health", response_model=schemas.Health, tags=["meta"])
+    def health() -> dict[str, Any]:
+        """Liveness plus the model's and server's limits."""
+        return service.info()
+
+    @app.post("/api/generate", response_model=schemas.MotionOut, tags=["motion"])
+    def generate(req: schemas.GenerateRequest) -> dict[str, Any]:
+        """Text to motion: joint positions per frame (T, J, 3), metres, Y up."""
+        return service.motion_payload(service.generate(req.text, req.frames), req.text)
+
+    @app.post("/api/interpolate", response_model=schemas.InterpolateOut, tags=["motion"])
+    def interpolate(req: schemas.InterpolateRequest) -> dict[str, Any]:
+        """Motions along the straight line between two text latents (both ends included)."""
+        items = service.interpolate(req.a, req.b, req.steps, req.frames)
+        motions = [service.motion_payload(m, f"{req.a} -> {req.b} ({t:.2f})", alpha=t) for t, m in items]
+        return {"a": req.a, "b": req.b, "motions": motions}
+
+    @app.post("/api/edit", response_model=schemas.MotionOut, tags=["motion"])
+    def edit(req: schemas.EditRequest) -> dict[str, Any]:
+        """Latent arithmetic: E(text) + scale * (E(add) - E(sub)); without sub, E(text) + scale * E(add)."""
+        sub = req.sub or None
+        motion = service.edit(req.text, req.add, sub, req.scale, req.frames)
+        label = f"{req.text} + {req.scale:g}*({req.add}" + (f" - {sub})" if sub else ")")
+        return service.motion_payload(motion, label)
+
+    @app.post("/api/classify", response_model=schemas.ClassifyOut, tags=["recognition"])
+    def classify(
+        file: _Upload,
+        classes: _Classes,
+        top_k: _TopK = 5,
+    ) -> dict[str, Any]:
+        """Zero-shot action recognition: softmax over 100 x cosine(motion, class text)."""
+        data = file.file.read(limits.max_upload_bytes + 1)
+        if len(data) > limits.max_upload_bytes:
+            raise HTTPException(413, f"upload larger than {limits.max_upload_bytes // 1024} KiB")
+        name = safe_filename(Path(file.filename or "upload").name, "", fallback="upload")
+        return service.classify(data, name, parse_classes(classes, limits), top_k)
+
+    @app.get("/api/download/bvh", tags=["download"], response_class=Response)
+    def download_bvh(text: _TextQuery, frames: _FramesQuery = limits.default_frames) -> Response:
+        """The generated motion as a BVH file (same motion as /api/generate)."""
+        prompt = _prompt(text)
+        body = service.bvh(service.generate(prompt, frames))
+        return _attachment(body.encode(), "text/plain; charset=utf-8", safe_filename(prompt, ".bvh"))
+
+    @app.get("/api/download/mp4", tags=["download"], response_class=Response)
+    def download_mp4(text: _TextQuery, frames: _FramesQuery = limits.default_frames) -> Response:
+        """The generated motion rendered server-side as an H.264 MP4 (320x320, with caption)."""
+        prompt = _prompt(text)
+        body = service.mp4(service.generate(prompt, frames), prompt)
+        return _attachment(body, "video/mp4", safe_filename(prompt, ".mp4"))
+
+    app.mount("/static", StaticFiles(directory=STATIC_DIR, follow_symlink=False), name="static")
+    return app
+
+
+_Upload = Annotated[UploadFile, File(description="A .bvh (or gzip .bvh.gz) motion on the model's skeleton.")]
+_Classes = Annotated[str, Form(description="Comma separated class texts, e.g. 'walk, run, jump'.")]
+_TopK = Annotated[int, Form(ge=1, le=DEFAULT_LIMITS.max_classes, description="How many classes to return.")]
+_TextQuery = Annotated[str, Query(min_length=1, max_length=DEFAULT_LIMITS.max_text_chars, description="The prompt.")]
+_FramesQuery = Annotated[int, Query(ge=1, le=DEFAULT_LIMITS.max_frames, description="Frames to generate.")]
+
+
+def _prompt(text: str) -> str:
+    prompt = text.strip()
+    if not prompt:
+        raise HTTPException(422, "text is empty")
+    return prompt
+
+
+def _attachment(body: bytes, media_type: str, filename: str) -> Response:
+    return Response(
+        body,
+        media_type=media_type,
+        headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"},
+    )
+
+
+def _version() -> str:
+    from motionclip import __version__
+
+    return __version__

@@ -1,0 +1,26 @@
+"""Request limits of the web API, in one place so the page, docs and tests agree."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Caps on what one request may ask of the server."""
+
+    max_text_chars: int = 300
+    max_frames: int = 300
+    default_frames: int = 60
+    max_steps: int = 12
+    max_classes: int = 50
+    max_upload_bytes: int = 2 * 1024 * 1024
+    max_body_bytes: int = 2 * 1024 * 1024 + 64 * 1024
+    """Whole request body (upload plus multipart framing); larger requests get 413."""
+    max_scale: float = 10.0
+    video_size: int = 320
+    max_renders: int = 1
+    """MP4 renders allowed at once (CPU heavy); others wait their turn."""
+
+
+DEFAULT_LIMITS = Limits()

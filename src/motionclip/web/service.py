@@ -1,0 +1,256 @@
+"""The model behind the web API: one loaded MotionCLIP, used by one request at a time.
+
+Nothing here knows about HTTP.  Every model call takes ``self._lock`` (torch modules on CPU
+are not meant to be shared by concurrent threads), and MP4 renders are bounded by a
+semaphore because they are CPU heavy.  Errors a user can cause raise ``MotionCLIPError``.
+
+Text-to-motion requests that arrive while the model is busy are batched: whichever request
+gets the lock next runs every waiting prompt in one encode + decode per frame count, which
+is several times cheaper than one at a time under load.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from motionclip.data.bvh import bvh_text, read_bvh
+from motionclip.data.motion import Motion
+from motionclip.errors import MotionCLIPError
+from motionclip.model.motionclip import MotionCLIP
+from motionclip.web.limits import DEFAULT_LIMITS, Limits
+from motionclip.web.mannequin import mannequin_spec
+
+_SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+@dataclass
+class _Job:
+    """One waiting text-to-motion request."""
+
+    text: str
+    frames: int
+    done: bool = False
+    motion: Motion | None = None
+    error: BaseException | None = None
+
+
+def safe_filename(text: str, suffix: str, fallback: str = "motion") -> str:
+    """A download name derived from a prompt: ASCII letters, digits, ``._-`` only."""
+    stem = _SAFE_NAME.sub("_", text.strip()).strip("._-")[:60] or fallback
+    return f"{stem}{suffix}"
+
+
+def parse_classes(raw: str, limits: Limits = DEFAULT_LIMITS) -> list[str]:
+    """Comma (or newline) separated class names -> unique, stripped, non-empty list."""
+    items: list[str] = []
+    for part in re.split(r"[,\n]", raw or ""):
+        name = part.strip()
+        if name and name not in items:
+            items.append(name)
+    if len(items) < 1:
+        raise MotionCLIPError("give at least one class name (comma separated)")
+    if len(items) > limits.max_classes:
+        raise MotionCLIPError(f"at most {limits.max_classes} classes, got {len(items)}")
+    for name in items:
+        if len(name) > limits.max_text_chars:
+            raise MotionCLIPError(f"class name longer than {limits.max_text_chars} characters: {name[:40]!r}...")
+    return items
+
+
+class MotionService:
+    """Thread-safe text->motion, interpolation, editing and recognition on one model."""
+
+    def __init__(self, model: MotionCLIP, limits: Limits = DEFAULT_LIMITS) -> None:
+        self.model = model.eval()
+        self.limits = limits
+        self.max_frames = min(limits.max_frames, int(model.cfg.max_frames))
+        self._lock = threading.Lock()
+        self._pending: list[_Job] = []
+        self._pending_lock = threading.Lock()
+        self.max_batch = 64
+        self._renders = threading.BoundedSemaphore(limits.max_renders)
+        self.started = time.time()
+        self.requests = 0
+
+    # -- model access ---------------------------------------------------------------------
+    def warm_up(self) -> None:
+        """Load the text model now (not on the first cache miss) and run one decode."""
+        backend = self.model.backend
+        load = getattr(backend, "load", None)
+        if callable(load):
+            load()
+        self.generate("a person walks forward", min(self.limits.default_frames, self.max_frames))
+
+    def _embed(self, texts: Sequence[str]) -> torch.Tensor:
+        return self.model.encode_text(list(texts)).float()
+
+    def _check_frames(self, frames: int) -> int:
+        if not 1 <= int(frames) <= self.max_frames:
+            raise MotionCLIPError(f"frames must be between 1 and {self.max_frames}, got {frames}")
+        return int(frames)
+
+    def generate(self, text: str, frames: int) -> Motion:
+        """Text to motion; concurrent calls are batched (see the module docstring)."""
+        job = _Job(text, self._check_frames(frames))
+        with self._pending_lock:
+            self._pending.append(job)
+        with self._lock:
+            while not job.done:  # usually one pass; more when over max_batch requests wait
+                with self._pending_lock:
+                    batch, self._pending = self._pending[: self.max_batch], self._pending[self.max_batch :]
+                self._run_batch(batch)
+        if job.error is not None:
+            raise job.error
+        assert job.motion is not None
+        return job.motion
+
+    def _run_batch(self, jobs: list[_Job]) -> None:
+        """Run waiting jobs (caller holds the lock): one encode + decode per frame count."""
+        self.requests += len(jobs)
+        by_frames: dict[int, list[_Job]] = {}
+        for job in jobs:
+            by_frames.setdefault(job.frames, []).append(job)
+        for frames, group in by_frames.items():
+            texts = list(dict.fromkeys(j.text for j in group))
+            try:
+                motions = dict(zip(texts, self.model.decode(self._embed(texts), frames), strict=True))
+                for job in group:
+                    job.motion = motions[job.text]
+            except BaseException as exc:  # noqa: BLE001 - handed to every waiting caller
+                for job in group:
+                    job.error = exc
+            finally:
+                for job in group:
+                    job.done = True
+
+    def interpolate(self, a: str, b: str, steps: int, frames: int) -> list[tuple[float, Motion]]:
+        """Linear interpolation of the two text latents, ``steps`` motions including both ends."""
+        if not 2 <= steps <= self.limits.max_steps:
+            raise MotionCLIPError(f"steps must be between 2 and {self.limits.max_steps}, got {steps}")
+        frames = self._check_frames(frames)
+        alphas = torch.linspace(0.0, 1.0, steps)
+        with self._lock:
+            self.requests += 1
+            za, zb = self._embed([a, b])
+            z = (1 - alphas[:, None]) * za[None] + alphas[:, None] * zb[None]
+            motions = self.model.decode(z, frames)
+        return [(round(float(t), 6), m) for t, m in zip(alphas, motions, strict=True)]
+
+    def edit(self, text: str, add: str, sub: str | None, scale: float, frames: int) -> Motion:
+        """Latent arithmetic: E(text) + scale * (E(add) - E(sub)), or + scale * E(add) without sub."""
+        frames = self._check_frames(frames)
+        with self._lock:
+            self.requests += 1
+            if sub:
+                zt, za, zs = self._embed([text, add, sub])
+                z = zt + scale * (za - zs)
+            else:
+                zt, za = self._embed([text, add])
+                z = zt + scale * za
+            return self.model.decode(z[None], frames)[0]
+
+    def classify(self, data: bytes, filename: str, classes: Sequence[str], top_k: int) -> dict[str, Any]:
+        """Zero-shot recognition of an uploaded BVH: softmax over 100 * cosine, like CLIP."""
+        motion = parse_bvh_bytes(data, filename)
+        motion, cropped = self._fit_length(motion)
+        with self._lock:
+            self.requests += 1
+            z = self.model.encode_motion(motion)
+            t = self._embed(classes)
+        z = torch.nn.functional.normalize(z.float(), dim=-1)
+        t = torch.nn.functional.normalize(t, dim=-1)
+        cos = (z @ t.T)[0]
+        prob = torch.softmax(100.0 * cos, dim=0)
+        order = torch.argsort(prob, descending=True)[: max(1, min(top_k, len(classes)))]
+        return {
+            "file": filename,
+            "frames": len(motion),
+            "fps": motion.fps,
+            "cropped": cropped,
+            "top": [
+                {"label": classes[i], "probability": float(prob[i]), "cosine": float(cos[i])}
+                for i in order.tolist()
+            ],
+        }
+
+    def _fit_length(self, motion: Motion) -> tuple[Motion, bool]:
+        """Keep the first ``max_frames`` (at the model's fps) of a long upload."""
+        keep = int(self.model.cfg.max_frames * motion.fps / self.model.fps)
+        if len(motion) > keep >= 1:
+            return motion[:keep], True
+        return motion, False
+
+    # -- outputs ---------------------------------------------------------------------------
+    def motion_payload(self, motion: Motion, text: str, **extra: Any) -> dict[str, Any]:
+        """JSON body describing one motion for the page: positions (T, J, 3) metres, Y up."""
+        pos = motion.positions().detach().cpu().numpy().astype(np.float64)
+        sk = motion.skeleton
+        return {
+            "text": text,
+            "fps": motion.fps,
+            "frames": int(pos.shape[0]),
+            "joints": list(sk.names),
+            "parents": list(sk.parents),
+            "positions": np.round(pos, 4).tolist(),
+            "mannequin": mannequin_spec(pos, sk.parents, sk.names),
+            **extra,
+        }
+
+    def bvh(self, motion: Motion) -> str:
+        return bvh_text(motion)
+
+    def mp4(self, motion: Motion, caption: str) -> bytes:
+        """Render the motion with the project's mannequin renderer to MP4 bytes."""
+        from motionclip.render import RenderConfig, render_motion
+
+        size = self.limits.video_size
+        with self._renders, tempfile.TemporaryDirectory(prefix="motionclip-web-") as tmp:
+            path = Path(tmp) / "motion.mp4"
+            render_motion(motion, path, config=RenderConfig(width=size, height=size), caption=caption or None)
+            return path.read_bytes()
+
+    def info(self) -> dict[str, Any]:
+        m = self.model
+        return {
+            "status": "ok",
+            "backend": m.backend_name,
+            "latent_dim": m.latent_dim,
+            "joints": m.skeleton.num_joints,
+            "fps": m.fps,
+            "default_frames": min(self.limits.default_frames, self.max_frames),
+            "max_frames": self.max_frames,
+            "max_text_chars": self.limits.max_text_chars,
+            "max_steps": self.limits.max_steps,
+            "max_upload_bytes": self.limits.max_upload_bytes,
+            "uptime_s": round(time.time() - self.started, 1),
+            "requests": self.requests,
+        }
+
+
+def parse_bvh_bytes(data: bytes, filename: str) -> Motion:
+    """Read uploaded BVH bytes (plain or gzip) via a private temp file; errors name the upload."""
+    if not data:
+        raise MotionCLIPError(f"{filename}: the uploaded file is empty")
+    fd, tmp = tempfile.mkstemp(prefix="motionclip-upload-", suffix=".bvh")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        try:
+            return read_bvh(tmp)
+        except MotionCLIPError as exc:
+            raise MotionCLIPError(str(exc).replace(tmp, filename)) from None
+        except (ValueError, IndexError, RuntimeError) as exc:  # anything the parser did not foresee
+            raise MotionCLIPError(f"{filename}: not a readable BVH file ({exc})") from None
+    finally:
+        Path(tmp).unlink(missing_ok=True)

@@ -1,0 +1,142 @@
+// Page logic: prompts -> API -> viewer; transport controls; downloads; BVH recognition.
+import { Viewer } from './viewer.js';
+import { downloadURL, getJSON, postForm, postJSON } from './api.js';
+
+const $ = (id) => document.getElementById(id);
+const MAX_PROMPTS = 6;
+const state = { maxFrames: 300, maxChars: 300 };
+
+const viewerEl = $('viewer');
+const viewer = new Viewer(viewerEl, {
+  onFrame(t, n) {
+    $('scrub').max = String(Math.max(n - 1, 0));
+    $('scrub').value = String(t);
+    $('frame-label').textContent = `${t + 1} / ${n}`;
+    viewerEl.dataset.frame = String(t);
+  },
+  onDrawn() { document.body.dataset.state = 'playing'; },
+});
+// Test/automation hook: how many frames were drawn since the last motion arrived.
+window.motionclip = { viewer, get rendered() { return viewer.rendered; } };
+
+function setStatus(text, error = false) {
+  $('status').textContent = text;
+  $('status').classList.toggle('error', error);
+}
+
+function prompts() {
+  return $('prompt').value.split(/[;\n]+/).map((s) => s.trim()).filter(Boolean);
+}
+
+function listMotions(motions, downloadable, frames) {
+  const ul = $('motions');
+  ul.replaceChildren();
+  for (const m of motions) {
+    const li = document.createElement('li');
+    const name = document.createElement('span');
+    name.textContent = m.text;
+    li.append(name);
+    if (downloadable) {
+      for (const kind of ['bvh', 'mp4']) {
+        const a = document.createElement('a');
+        a.className = 'button';
+        a.href = downloadURL(kind, m.text, frames);
+        a.download = '';
+        a.textContent = kind.toUpperCase();
+        a.title = kind === 'mp4' ? 'Rendered on the server (takes a few seconds)' : 'Motion file for Blender etc.';
+        li.append(a);
+      }
+    }
+    ul.append(li);
+  }
+}
+
+async function run(event) {
+  event.preventDefault();
+  const texts = prompts();
+  const frames = Number($('frames').value) || 60;
+  const mode = $('mode').value;
+  if (!texts.length) return setStatus('Type a prompt first.', true);
+  if (texts.length > MAX_PROMPTS) return setStatus(`At most ${MAX_PROMPTS} prompts at once.`, true);
+  const long = texts.find((t) => t.length > state.maxChars);
+  if (long) return setStatus(`Prompt longer than ${state.maxChars} characters: "${long.slice(0, 30)}…"`, true);
+  if (mode === 'interpolate' && texts.length < 2) return setStatus('Interpolation needs two prompts separated by ";".', true);
+  $('go').disabled = true;
+  document.body.dataset.state = 'busy';
+  setStatus('Generating…');
+  const t0 = performance.now();
+  try {
+    let motions;
+    if (mode === 'interpolate') {
+      const steps = Number($('steps').value) || 5;
+      motions = (await postJSON('./api/interpolate', { a: texts[0], b: texts[1], steps, frames })).motions;
+      motions.forEach((m) => {
+        m.text = m.alpha === 0 ? texts[0] : m.alpha === 1 ? texts[1] : `${(m.alpha * 100).toFixed(0)}%`;
+      });
+    } else {
+      motions = await Promise.all(texts.map((text) => postJSON('./api/generate', { text, frames })));
+    }
+    viewer.setMotions(motions);
+    $('play').textContent = 'Pause';
+    viewerEl.dataset.figures = String(motions.length);
+    listMotions(motions, mode !== 'interpolate', frames);
+    const ms = Math.round(performance.now() - t0);
+    setStatus(`${motions.length} motion${motions.length > 1 ? 's' : ''}, ${frames} frames at ${motions[0].fps} fps (${ms} ms). Drag to orbit, scroll to zoom.`);
+    document.body.dataset.state = 'drawing'; // becomes 'playing' once the figures were drawn
+  } catch (err) {
+    setStatus(err.message, true);
+    document.body.dataset.state = 'error';
+  } finally {
+    $('go').disabled = false;
+  }
+}
+
+async function classify(event) {
+  event.preventDefault();
+  const out = $('classify-result');
+  out.replaceChildren();
+  try {
+    const res = await postForm('./api/classify', new FormData($('classify-form')));
+    for (const c of res.top) {
+      const li = document.createElement('li');
+      li.textContent = `${c.label} — ${(100 * c.probability).toFixed(1)}% (cos ${c.cosine.toFixed(3)})`;
+      out.append(li);
+    }
+  } catch (err) {
+    const li = document.createElement('li');
+    li.className = 'error';
+    li.textContent = err.message;
+    out.append(li);
+  }
+}
+
+function togglePlay() {
+  viewer.playing = !viewer.playing;
+  $('play').textContent = viewer.playing ? 'Pause' : 'Play';
+}
+
+function syncMode() {
+  $('steps').closest('label').classList.toggle('hidden', $('mode').value !== 'interpolate');
+}
+
+$('prompt-form').addEventListener('submit', run);
+$('classify-form').addEventListener('submit', classify);
+$('play').addEventListener('click', togglePlay);
+$('mode').addEventListener('change', syncMode);
+$('follow').addEventListener('change', (e) => { viewer.follow = e.target.checked; });
+$('scrub').addEventListener('input', (e) => {
+  if (viewer.playing) togglePlay();
+  viewer.seek(Number(e.target.value));
+});
+syncMode();
+
+getJSON('./api/health').then((h) => {
+  state.maxFrames = h.max_frames;
+  state.maxChars = h.max_text_chars;
+  $('frames').max = String(h.max_frames);
+  $('frames').value = String(h.default_frames);
+  $('steps').max = String(h.max_steps);
+  $('model-info').textContent = `${h.backend}, ${h.joints} joints, ${h.fps} fps`;
+  if (document.body.dataset.state === 'loading') document.body.dataset.state = 'ready';
+}).catch((err) => setStatus(`Server not reachable: ${err.message}`, true));
+$('prompt').focus();

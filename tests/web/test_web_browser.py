@@ -1,0 +1,159 @@
+"""End to end: the page in headless Debian chromium (Playwright), served by uvicorn.
+
+Needs ``playwright`` (PyPI) and ``/usr/bin/chromium`` (Debian); ``.ci/browser-deps.sh``
+installs both.  Playwright's own browser download is not used.  WebGL runs on chromium's
+software rasteriser (SwiftShader) -- the page switches itself to its cheap quality mode there.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = os.environ.get("MOTIONCLIP_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--enable-unsafe-swiftshader",
+]
+HINT = "run .ci/browser-deps.sh (apt-get install chromium; pip install playwright==1.65.2)"
+
+
+@pytest.fixture(scope="module")
+def browser():  # noqa: ANN201
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.skip(f"playwright is not installed; {HINT}")
+    if not Path(CHROMIUM).is_file():
+        pytest.skip(f"chromium not found at {CHROMIUM}; {HINT}")
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser, live_server: str):  # noqa: ANN001, ANN201
+    ctx = browser.new_context(viewport={"width": 1000, "height": 760})
+    pg = ctx.new_page()
+    pg.problems = []  # console errors, uncaught exceptions, failed or foreign requests
+    pg.on("console", lambda m: m.type == "error" and pg.problems.append(f"console: {m.text}"))
+    pg.on("pageerror", lambda e: pg.problems.append(f"pageerror: {e}"))
+    pg.on("requestfailed", lambda r: pg.problems.append(f"failed: {r.url}"))
+    pg.on(
+        "request",
+        lambda r: r.url.startswith((live_server, "data:", "blob:")) or pg.problems.append(f"foreign: {r.url}"),
+    )
+    pg.goto(live_server + "/")
+    pg.wait_for_selector("body[data-state=ready]", timeout=30_000)
+    yield pg
+    ctx.close()
+
+
+def _canvas(page) -> np.ndarray:  # noqa: ANN001
+    from PIL import Image
+
+    png = page.locator("#viewer canvas").screenshot()
+    return np.asarray(Image.open(io.BytesIO(png)).convert("RGB")).astype(np.int16)
+
+
+def _wait_attr_change(page, selector: str, attr: str, old: str | None, timeout: float = 15.0) -> str | None:  # noqa: ANN001
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        now = page.get_attribute(selector, attr)
+        if now != old:
+            return now
+        time.sleep(0.05)
+    return old
+
+
+def test_type_prompt_and_watch(page) -> None:  # noqa: ANN001
+    page.fill("#prompt", "a person walks forward; a person waves with the right hand")
+    start = time.perf_counter()
+    page.press("#prompt", "Enter")
+    page.wait_for_selector("body[data-state=playing]", timeout=30_000)
+    elapsed = time.perf_counter() - start
+    print(f"\nEnter -> figures drawn: {elapsed * 1000:.0f} ms (quality {page.get_attribute('#viewer', 'data-quality')})")
+    assert page.get_attribute("#viewer", "data-figures") == "2"
+    assert elapsed < 10.0
+
+    first = _canvas(page)
+    assert first.std() > 10, "canvas looks blank"
+    orange = ((first[..., 0] - first[..., 2]) > 60).sum()  # the character's left limbs (warm)
+    blue = ((first[..., 2] - first[..., 0]) > 50).sum()  # its right limbs (cool)
+    assert orange > 50 and blue > 50, (orange, blue)
+
+    frame = page.get_attribute("#viewer", "data-frame")
+    later = _wait_attr_change(page, "#viewer", "data-frame", frame)
+    assert later != frame, "animation does not advance"
+    time.sleep(0.3)
+    second = _canvas(page)
+    assert np.abs(second - first).mean() > 0.05, "two screenshots are identical"
+
+    links = page.locator("#motions a")
+    assert links.count() == 4
+    hrefs = [links.nth(i).get_attribute("href") for i in range(4)]
+    assert all(h.startswith("./api/download/") for h in hrefs)
+    assert not page.problems, page.problems
+
+
+def test_pause_and_scrub(page) -> None:  # noqa: ANN001
+    page.fill("#prompt", "a person jumps")
+    page.press("#prompt", "Enter")
+    page.wait_for_selector("body[data-state=playing]", timeout=30_000)
+    page.click("#play")
+    assert page.text_content("#play") == "Play"
+    frame = page.get_attribute("#viewer", "data-frame")
+    time.sleep(0.5)
+    assert page.get_attribute("#viewer", "data-frame") == frame
+    page.locator("#scrub").fill("40")
+    assert _wait_attr_change(page, "#viewer", "data-frame", frame) == "40"
+    assert not page.problems, page.problems
+
+
+def test_error_is_shown(page) -> None:  # noqa: ANN001
+    page.fill("#prompt", "x" * 301)
+    page.press("#prompt", "Enter")
+    page.wait_for_selector("#status.error", timeout=10_000)
+    assert "300" in page.text_content("#status")
+    page.select_option("#mode", "interpolate")
+    page.fill("#prompt", "a person walks")
+    page.press("#prompt", "Enter")
+    page.wait_for_selector("#status.error", timeout=10_000)
+    assert "two prompts" in page.text_content("#status")
+
+
+def test_interpolate_mode(page) -> None:  # noqa: ANN001
+    page.select_option("#mode", "interpolate")
+    page.fill("#steps", "3")
+    page.fill("#prompt", "a person walks; a person jumps")
+    page.press("#prompt", "Enter")
+    page.wait_for_selector("body[data-state=playing]", timeout=30_000)
+    assert page.get_attribute("#viewer", "data-figures") == "3"
+    assert not page.problems, page.problems
+
+
+def test_classify_panel(page, walk_bvh: Path) -> None:  # noqa: ANN001
+    page.click("#classify-box summary")
+    page.set_input_files("#bvh-file", str(walk_bvh))
+    page.fill("#classes", "walk, wave, jump")
+    page.click("#classify-form button")
+    page.wait_for_selector("#classify-result li", timeout=20_000)
+    items = page.locator("#classify-result li")
+    assert items.count() == 3
+    assert "%" in items.nth(0).text_content()
+    assert not page.problems, page.problems
