@@ -63,6 +63,7 @@ class TrainConfig:
     seed: int = 0
     num_workers: int = 0
     jitter: bool = True  # random window offset within a take at train time
+    init_from: str | None = None  # start from a model checkpoint's weights (fine-tuning)
     checkpoint_every: int = 1000  # steps
     val_every_epochs: int = 1
     precision: str = "32-true"

@@ -31,7 +31,7 @@ def validate_prompts(texts: Sequence[str]) -> list[str]:
 def generate(model: MotionCLIP, texts: Sequence[str], frames: int | None = None) -> list[Motion]:
     """One motion per prompt."""
     prompts = validate_prompts(texts)
-    return model.decode(model.encode_text(prompts), frames)
+    return model.decode(model.text_latent(prompts), frames)
 
 
 def generate_to_files(

@@ -46,6 +46,7 @@ def save_checkpoint(
         "backend": {"name": model.backend_name, "model": model.backend_model, "dim": model.latent_dim},
         "fps": model.fps,
         "window": model.window,
+        "latent_norm": model.latent_norm,
         "dtype": "float16" if half else "float32",
         **(extra or {}),
     }
@@ -100,6 +101,7 @@ def load_checkpoint(path: str | Path | None = None, device: str = "cpu") -> Moti
                 backend_model=meta["backend"].get("model"),
                 fps=meta["fps"],
                 window=meta["window"],
+                latent_norm=float(meta.get("latent_norm", 1.0)),
             )
         state = {k: v.float() if v.is_floating_point() else v for k, v in state.items()}
         model.load_state_dict(state, strict=True, assign=True)

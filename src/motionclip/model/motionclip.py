@@ -37,8 +37,12 @@ class MotionCLIP(nn.Module):
         backend_model: str | None = None,
         fps: float = 30.0,
         window: int = 60,
+        latent_norm: float = 1.0,
     ) -> None:
         super().__init__()
+        # The text/image losses align only directions, so training latents keep their own
+        # length; unit-norm text embeddings are scaled to it before decoding.
+        self.latent_norm = float(latent_norm)
         self.cfg = cfg
         self.skeleton = skeleton
         self.backend_name = backend_name
@@ -161,6 +165,11 @@ class MotionCLIP(nn.Module):
         items = [texts] if isinstance(texts, str) else list(texts)
         return self.backend.encode_text(items)
 
+    def text_latent(self, texts: str | Sequence[str]) -> torch.Tensor:
+        """(N, D) decodable latents for texts: unit text embeddings scaled to the mean
+        norm of training motion latents (what the decoder was trained on)."""
+        return self.encode_text(texts) * self.latent_norm
+
     @torch.no_grad()
     def decode(self, z: torch.Tensor, frames: int | None = None) -> list[Motion]:
         """Decode latents (N, D) or (D,) into motions on the model's skeleton."""
@@ -187,5 +196,5 @@ class MotionCLIP(nn.Module):
 
     def generate(self, text: str | Sequence[str], frames: int | None = None) -> Motion | list[Motion]:
         """Text -> motion: decode the text embedding as if it were a motion latent."""
-        motions = self.decode(self.encode_text(text), frames)
+        motions = self.decode(self.text_latent(text), frames)
         return motions[0] if isinstance(text, str) else motions

@@ -121,6 +121,23 @@ def zero_shot_prompts(dm: MotionDataModule, backend: Any) -> tuple[dict[str, tup
     return out, ids
 
 
+@torch.no_grad()
+def mean_latent_norm(model: MotionCLIP, dm: MotionDataModule, max_windows: int = 2048) -> float:
+    """Mean length of training-window latents (seeded subset), stored in the checkpoint."""
+    idx = dm.cache.window_indices("train")
+    if len(idx) > max_windows:
+        idx = idx[torch.randperm(len(idx), generator=torch.Generator().manual_seed(0))[:max_windows]]
+    was_training = model.training
+    model.eval()
+    device = next(model.parameters()).device
+    norms = []
+    for start in range(0, len(idx), 256):
+        rot, trans = dm.cache.windows(idx[start : start + 256])
+        norms.append(model.encode(rot.to(device), trans.to(device)).norm(dim=-1).cpu())
+    model.train(was_training)
+    return float(torch.cat(norms).mean())
+
+
 def train(
     data: str | Path,
     run: TrainRunConfig,
@@ -155,6 +172,14 @@ def train(
     model = MotionCLIP(
         run.model, dm.cache.skeleton, dm.stats, backend.name, run.clip_model, dm.cache.fps, dm.cache.window
     )
+    if run.train.init_from:
+        from motionclip.model.checkpoint import load_checkpoint
+
+        start = load_checkpoint(run.train.init_from)
+        if start.latent_dim != model.latent_dim or not start.skeleton.same_topology(model.skeleton):
+            raise MotionCLIPError(f"{run.train.init_from}: latent size or skeleton differs from this run")
+        model.load_state_dict(start.state_dict())
+        log(f"initialised weights from {run.train.init_from}")
     if torch.cuda.is_available():
         torch.set_float32_matmul_precision("high")
     module = MotionCLIPModule(model, run, text_embeddings, zero_shot, dataset_ids, use_image)
@@ -197,6 +222,7 @@ def train(
     started = time.perf_counter()
     trainer.fit(module, datamodule=dm, ckpt_path=ckpt_path)
     seconds = time.perf_counter() - started
+    model.latent_norm = mean_latent_norm(model, dm)
     metrics = {k: float(v) for k, v in trainer.callback_metrics.items() if torch.as_tensor(v).numel() == 1}
     summary = {
         "data": str(data),

@@ -93,7 +93,7 @@ class MotionService:
         self.generate("a person walks forward", min(self.limits.default_frames, self.max_frames))
 
     def _embed(self, texts: Sequence[str]) -> torch.Tensor:
-        return self.model.encode_text(list(texts)).float()
+        return self.model.text_latent(list(texts)).float()
 
     def _check_frames(self, frames: int) -> int:
         if not 1 <= int(frames) <= self.max_frames:

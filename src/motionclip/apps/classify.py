@@ -1,0 +1,97 @@
+"""Zero-shot action recognition: which class text is closest to the motion's latent.
+
+Like CLIP (and the paper's BABEL protocol), each class name becomes a text prompt, the
+motion latent and prompt embeddings are compared by cosine similarity, and probabilities
+are ``softmax(100 * cosine)`` (CLIP's learned logit scale, 100).
+
+Prompt rule (``class_text``): a class that already contains a space is used verbatim
+("a person kicks"); a known content label becomes ``labels.class_prompt`` ("walk" ->
+"a person walks"), a known style label ``labels.style_prompt`` ("proud" -> "a proud
+person moves"), and any other single word ``"a person <word>"``. Pass ``raw=True``
+(``--raw``) to embed the class names exactly as given.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+
+from motionclip.apps.sources import is_motion_path, motion_latent
+from motionclip.data.io import read_motion
+from motionclip.data.labels import CONTENT_PHRASES, STYLE_PHRASES, class_prompt, style_prompt
+from motionclip.errors import MotionCLIPError
+from motionclip.model.motionclip import MotionCLIP
+
+LOGIT_SCALE = 100.0
+
+
+@dataclass
+class Prediction:
+    rank: int
+    label: str
+    prompt: str
+    cosine: float
+    probability: float
+
+
+def parse_classes(classes: str | Sequence[str]) -> list[str]:
+    """Comma-separated string or list -> unique, non-empty class names (order kept)."""
+    items = classes.split(",") if isinstance(classes, str) else [c for part in classes for c in part.split(",")]
+    out = [c.strip() for c in items if c.strip()]
+    if not out:
+        raise MotionCLIPError('give at least one class, e.g. --classes "walk,run,kick"')
+    dupes = sorted({c for c in out if out.count(c) > 1})
+    if dupes:
+        raise MotionCLIPError(f"duplicate classes: {', '.join(dupes)}")
+    return out
+
+
+def class_text(name: str, raw: bool = False) -> str:
+    """The prompt embedded for a class (see the module docstring)."""
+    if raw or " " in name.strip():
+        return name.strip()
+    key = name.strip().lower()
+    if key in CONTENT_PHRASES:
+        return class_prompt(key)
+    if key in STYLE_PHRASES:
+        return style_prompt(key)
+    return f"a person {key.replace('-', ' ').replace('_', ' ')}"
+
+
+def rank_classes(
+    z: torch.Tensor, class_embeddings: torch.Tensor, labels: Sequence[str], prompts: Sequence[str], top_k: int = 5
+) -> list[Prediction]:
+    """Top-k classes for one latent (D,) against (C, D) prompt embeddings."""
+    if top_k < 1:
+        raise MotionCLIPError(f"--top-k must be at least 1, got {top_k}")
+    cos = F.normalize(class_embeddings.float(), dim=-1) @ F.normalize(z.float(), dim=-1)
+    prob = torch.softmax(LOGIT_SCALE * cos, dim=0)
+    order = torch.argsort(cos, descending=True)[: min(top_k, len(labels))]
+    return [
+        Prediction(r + 1, labels[i], prompts[i], float(cos[i]), float(prob[i])) for r, i in enumerate(order.tolist())
+    ]
+
+
+def classify(
+    model: MotionCLIP, motion_file: str, classes: str | Sequence[str], top_k: int = 5, raw: bool = False
+) -> list[Prediction]:
+    """Zero-shot top-k classes of a motion file."""
+    if top_k < 1:
+        raise MotionCLIPError(f"--top-k must be at least 1, got {top_k}")
+    labels = parse_classes(classes)
+    path = Path(motion_file).expanduser()
+    if not path.is_file():
+        raise MotionCLIPError(f"{motion_file}: motion file not found")
+    if not is_motion_path(path.name):
+        raise MotionCLIPError(f"{motion_file}: not a motion file (.bvh, .bvh.gz or .npz)")
+    z = motion_latent(model, read_motion(path))
+    prompts = [class_text(c, raw) for c in labels]
+    return rank_classes(z, model.encode_text(prompts), labels, prompts, top_k)
+
+
+def to_json(preds: Sequence[Prediction]) -> list[dict]:
+    return [asdict(p) for p in preds]

@@ -1,0 +1,1 @@
+"""Evaluation suite: reconstruction, zero-shot recognition, retrieval, generation (judge), ablation, seeds."""

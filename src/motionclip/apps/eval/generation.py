@@ -1,0 +1,143 @@
+"""Generation quality with a judge classifier (Action2Motion / ACTOR protocol).
+
+- accuracy: the judge's content/style prediction on motions generated from prompts,
+  against the labels each prompt asks for;
+- FID: Frechet distance between Gaussians fitted to judge features of the generated set and
+  of the real test windows;
+- diversity: mean feature distance over ``S_d = 200`` random pairs of the set;
+- multimodality: mean feature distance over ``S_l = 20`` random pairs within each content
+  class, averaged over classes (MotionCLIP is deterministic per prompt, so this measures
+  the variety between prompts of one content, e.g. its styles).
+
+The real "ceiling" uses the same recipe on real data: judge accuracy on the test windows,
+and FID/diversity/multimodality for a matched real set (one random TRAIN window per prompt
+with that prompt's (content, style)), so sample sizes and label mix equal the generated
+set's and FID's small-sample bias is shared.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import torch
+
+from motionclip.apps.eval.judge import Judge
+from motionclip.apps.eval.prompts import Prompt
+from motionclip.data.cache import MotionCache
+from motionclip.model.motionclip import MotionCLIP
+
+DIVERSITY_PAIRS = 200
+MULTIMODALITY_PAIRS = 20
+
+
+def fid(a: torch.Tensor, b: torch.Tensor) -> float:
+    """Frechet distance between Gaussian fits of two feature sets (N, F), float64."""
+    a, b = a.double(), b.double()
+    mu_a, mu_b = a.mean(0), b.mean(0)
+    cov_a = torch.cov(a.T) if len(a) > 1 else torch.zeros(a.shape[1], a.shape[1], dtype=a.dtype)
+    cov_b = torch.cov(b.T) if len(b) > 1 else torch.zeros(b.shape[1], b.shape[1], dtype=b.dtype)
+    # tr(sqrt(A B)) = sum sqrt(eig(sqrt(A) B sqrt(A))), with sqrt(A) from a symmetric eigh
+    w, v = torch.linalg.eigh(cov_a)
+    root_a = (v * w.clamp_min(0).sqrt()) @ v.T
+    mid = root_a @ cov_b @ root_a
+    tr_sqrt = torch.linalg.eigvalsh((mid + mid.T) / 2).clamp_min(0).sqrt().sum()
+    value = (mu_a - mu_b).square().sum() + torch.trace(cov_a) + torch.trace(cov_b) - 2 * tr_sqrt
+    return float(value.clamp_min(0))
+
+
+def diversity(feats: torch.Tensor, pairs: int = DIVERSITY_PAIRS, seed: int = 0) -> float:
+    """Mean distance of ``pairs`` random pairs (ACTOR's S_d)."""
+    if len(feats) < 2:
+        return float("nan")
+    g = torch.Generator().manual_seed(seed)
+    i = torch.randint(len(feats), (pairs,), generator=g)
+    j = torch.randint(len(feats), (pairs,), generator=g)
+    return float((feats[i] - feats[j]).norm(dim=-1).mean())
+
+
+def multimodality(feats: torch.Tensor, labels: torch.Tensor, pairs: int = MULTIMODALITY_PAIRS, seed: int = 0) -> float:
+    """Mean within-class pair distance, averaged over classes with at least two samples."""
+    g = torch.Generator().manual_seed(seed)
+    vals = []
+    for c in torch.unique(labels):
+        f = feats[labels == c]
+        if len(f) < 2:
+            continue
+        i = torch.randint(len(f), (pairs,), generator=g)
+        j = torch.randint(len(f), (pairs,), generator=g)
+        vals.append((f[i] - f[j]).norm(dim=-1).mean())
+    return float(torch.stack(vals).mean()) if vals else float("nan")
+
+
+def _set_stats(
+    pred: dict[str, torch.Tensor], content: torch.Tensor, style: torch.Tensor, ref: torch.Tensor
+) -> dict[str, Any]:
+    return {
+        "content_acc": float((pred["content"] == content).float().mean()),
+        "style_acc": float((pred["style"] == style).float().mean()),
+        "fid": fid(pred["features"], ref),
+        "diversity": diversity(pred["features"]),
+        "multimodality": multimodality(pred["features"], content),
+        "n": len(content),
+    }
+
+
+@torch.no_grad()
+def generate_windows(
+    model: MotionCLIP, texts: Sequence[str], frames: int, size: int = 128
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """(rot6d, trans) of ``model.generate`` for each prompt (the user-facing code path)."""
+    rots, trs = [], []
+    for s in range(0, len(texts), size):
+        motions = model.generate(list(texts[s : s + size]), frames)
+        rots += [m.rotations_6d() for m in motions]
+        trs += [m.root_translation for m in motions]
+    return torch.stack(rots), torch.stack(trs)
+
+
+def generation_quality(
+    model: MotionCLIP,
+    judge: Judge,
+    cache: MotionCache,
+    prompts: Sequence[Prompt],
+    test_idx: torch.Tensor,
+    seed: int = 0,
+) -> dict[str, Any]:
+    """Judge metrics for generated motions and the matched real ceiling."""
+    content = torch.tensor([cache.contents.index(p.content) for p in prompts])
+    style = torch.tensor([cache.styles.index(p.style) for p in prompts])
+    rot, tr = cache.windows(test_idx)
+    real_test = judge.predict(rot, tr)
+    test_lab = cache.window_labels(test_idx)
+    g_rot, g_tr = generate_windows(model, [p.text for p in prompts], cache.window)
+    generated = _set_stats(judge.predict(g_rot, g_tr), content, style, real_test["features"])
+
+    # matched real set: one random train window per prompt with the prompt's labels
+    train_idx = cache.window_indices("train")
+    tl = cache.window_labels(train_idx)
+    g = torch.Generator().manual_seed(seed)
+    picks, keep = [], []
+    for n, (c, s) in enumerate(zip(content.tolist(), style.tolist())):
+        cand = torch.nonzero((tl["content"] == c) & (tl["style"] == s)).flatten()
+        if len(cand):
+            picks.append(int(train_idx[cand[torch.randint(len(cand), (1,), generator=g)]]))
+            keep.append(n)
+    real: dict[str, Any] = {
+        "content_acc": float((real_test["content"] == test_lab["content"]).float().mean()),
+        "style_acc": float((real_test["style"] == test_lab["style"]).float().mean()),
+        "accuracy_on": f"real {len(test_idx)} windows of the evaluated split",
+    }
+    if picks:
+        r_rot, r_tr = cache.windows(torch.tensor(picks))
+        matched = judge.predict(r_rot, r_tr)
+        keep_t = torch.tensor(keep)
+        real.update(
+            fid=fid(matched["features"], real_test["features"]),
+            diversity=diversity(matched["features"]),
+            multimodality=multimodality(matched["features"], content[keep_t]),
+            matched_n=len(picks),
+        )
+    else:
+        real.update(fid=None, diversity=None, multimodality=None, matched_n=0)
+    return {"generated": generated, "real": real}

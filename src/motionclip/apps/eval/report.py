@@ -1,0 +1,98 @@
+"""Rich tables for the evaluation reports (the JSON files hold the same numbers)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+
+def _pct(x: float | None) -> str:
+    return "n/a" if x is None else f"{100 * x:.1f}%"
+
+
+def _num(x: float | None, fmt: str = ".1f") -> str:
+    return "n/a" if x is None or x != x else format(x, fmt)
+
+
+def print_eval(report: dict[str, Any], console: Console) -> None:
+    """All sections of ``eval run`` as tables."""
+    console.print(
+        f"[bold]{report['checkpoint']}[/bold] on {report['data']} / {report['split']} "
+        f"({report['windows']} windows, backend {report['backend']}, {report['seconds']:.1f} s)"
+    )
+    r = report["reconstruction"]
+    t = Table("reconstruction", "value", title="Reconstruction")
+    t.add_row("MPJPE (mm)", _num(r["mpjpe_mm"]))
+    t.add_row("MPJPE root-relative (mm)", _num(r["mpjpe_root_relative_mm"]))
+    t.add_row("rotation error (deg)", _num(r["rotation_error_deg"], ".2f"))
+    t.add_row("velocity error (mm/frame)", _num(r["velocity_error_mm_per_frame"], ".2f"))
+    console.print(t)
+
+    t = Table("labels", "dataset", "classes", "windows", "top-1", "top-5", title="Zero-shot recognition")
+    for key in ("content", "style"):
+        zs = report["zero_shot"][key]
+        for name, v in zs["per_dataset"].items():
+            t.add_row(key, name, str(v["classes"]), str(v["n"]), _pct(v["top1"]), _pct(v["top5"]))
+        o = zs["overall"]
+        t.add_row(key, "[bold]overall[/bold]", "", str(o["n"]), _pct(o["top1"]), _pct(o["top5"]))
+    console.print(t)
+
+    t = Table(
+        "direction", "candidates", "R@1", "R@5", "R@10", "chance R@1/5/10", title="Retrieval (hit = same content+style)"
+    )
+    for key, name in (("text_to_motion", "text -> motion"), ("motion_to_text", "motion -> text")):
+        v = report["retrieval"][key]
+        chance = "/".join(_pct(v["chance"][f"R@{k}"]) for k in (1, 5, 10))
+        t.add_row(name, str(v["candidates"]), _pct(v["R@1"]), _pct(v["R@5"]), _pct(v["R@10"]), chance)
+    console.print(t)
+
+    g = report.get("generation")
+    if g is None:
+        console.print("generation: skipped (no --judge; train one with `motionclip eval train-judge`)")
+        return
+    t = Table("set", "content acc", "style acc", "FID", "diversity", "multimodality", "n", title="Generation (judge)")
+    gen, real = g["generated"], g["real"]
+    t.add_row(
+        "generated", _pct(gen["content_acc"]), _pct(gen["style_acc"]), _num(gen["fid"], ".2f"),
+        _num(gen["diversity"], ".2f"), _num(gen["multimodality"], ".2f"), str(gen["n"]),
+    )  # fmt: skip
+    t.add_row(
+        "real (ceiling)", _pct(real["content_acc"]), _pct(real["style_acc"]), _num(real["fid"], ".2f"),
+        _num(real["diversity"], ".2f"), _num(real["multimodality"], ".2f"), str(real["matched_n"]),
+    )  # fmt: skip
+    console.print(t)
+    console.print(
+        f"prompts: {g['prompts']['count']} from {g['prompts']['source']}; real accuracy on {real['accuracy_on']}"
+    )
+
+
+def print_ablation(report: dict[str, Any], console: Console) -> None:
+    t = Table(
+        "variant", "MPJPE (mm)", "content top-1", "content top-5", "style top-1", "style top-5", "t->m R@5",
+        title=f"Ablation ({report['budget_steps']} steps, {report['split']} split, backend {report['backend']})",
+    )  # fmt: skip
+    for row in report["rows"]:
+        if not row["available"]:
+            t.add_row(row["variant"], *(["n/a"] * 6))
+            continue
+        t.add_row(
+            row["variant"], _num(row["mpjpe_mm"]), _pct(row["content_top1"]), _pct(row["content_top5"]),
+            _pct(row["style_top1"]), _pct(row["style_top5"]), _pct(row["t2m_R@5"]),
+        )  # fmt: skip
+    console.print(t)
+    for row in report["rows"]:
+        if not row["available"]:
+            console.print(f"{row['variant']} ({row['name']}): n/a - {row['reason']}")
+
+
+def print_seeds(report: dict[str, Any], console: Console) -> None:
+    t = Table("seed", "content top-1", "content top-5", "style top-1", "MPJPE (mm)", title=report["metric"])
+    for r in report["runs"]:
+        t.add_row(
+            str(r["seed"]), _pct(r["content_top1"]), _pct(r["content_top5"]), _pct(r["style_top1"]), _num(r["mpjpe_mm"])
+        )
+    console.print(t)
+    n = len(report["values"])
+    console.print(f"content top-1: mean {_pct(report['mean'])} +- {_pct(report['std'])} (sample std over {n} seeds)")

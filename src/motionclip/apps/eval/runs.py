@@ -1,0 +1,74 @@
+"""Train-or-reuse helper shared by the ablation and the seed study.
+
+A run folder is reused only when its recorded config equals the requested one, so a
+changed budget or override never silently reports numbers of an older run.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from motionclip.config import TrainRunConfig, load_run_config, to_dict
+from motionclip.errors import MotionCLIPError
+from motionclip.model.motionclip import MotionCLIP
+
+
+def budget_config(overrides: list[str], budget_steps: int, extra: list[str] | None = None) -> TrainRunConfig:
+    """Config from overrides with a fixed step budget (epochs unlimited, no mid-run checkpoints)."""
+    if budget_steps < 1:
+        raise MotionCLIPError(f"--budget-steps must be at least 1, got {budget_steps}")
+    run = load_run_config(None, [*overrides, *(extra or [])])
+    run.train.max_steps = budget_steps
+    run.train.max_epochs = -1
+    run.train.checkpoint_every = max(run.train.checkpoint_every, budget_steps + 1)
+    return run
+
+
+def make_backend(run: TrainRunConfig) -> Any:
+    """One embedding backend for every run of a study (loading MiniLM/CLIP once)."""
+    if run.text_table:
+        from motionclip.text.table import TableBackend
+
+        return TableBackend(run.text_table)
+    from motionclip.text import get_backend
+
+    return get_backend(run.backend, model=run.clip_model)
+
+
+def _same_config(stored: dict[str, Any], run: TrainRunConfig, latent_dim: int) -> bool:
+    wanted = to_dict(run)
+    wanted["model"]["latent_dim"] = latent_dim  # train() sets it from the backend
+    return stored == wanted
+
+
+def train_or_load(
+    data: str | Path,
+    run: TrainRunConfig,
+    folder: str | Path,
+    backend: Any,
+    progress: bool = True,
+    log: Callable[[str], Any] = print,
+) -> tuple[MotionCLIP, bool]:
+    """The model of ``folder`` (trained now unless an identical run is already there)."""
+    from motionclip.model.checkpoint import load_checkpoint
+    from motionclip.model.training import train
+
+    folder = Path(folder)
+    model_path, summary_path = folder / "model.safetensors", folder / "summary.json"
+    reused = model_path.is_file() and summary_path.is_file()
+    if reused:
+        stored = json.loads(summary_path.read_text(encoding="utf-8")).get("config", {})
+        if not _same_config(stored, run, backend.dim):
+            raise MotionCLIPError(
+                f"{folder} holds a run with a different config (budget, seed or overrides); "
+                "use another --out folder or delete it"
+            )
+        log(f"reusing {model_path}")
+    else:
+        train(data, run, folder, progress=progress, backend=backend, log=log)
+    model = load_checkpoint(model_path)
+    model.set_backend(backend)
+    return model, reused

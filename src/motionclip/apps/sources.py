@@ -1,0 +1,95 @@
+"""Turn a command-line "FILE_OR_TEXT" argument into a latent vector.
+
+The applications accept either a motion file or free text wherever the paper mixes the
+two. The rule, shared by every command so it behaves the same everywhere:
+
+- an existing file is a motion (``.bvh``, ``.bvh.gz`` or ``.npz``);
+- a single token ending in a motion extension that does not exist is a *missing file*
+  (an error), never silently a text prompt;
+- anything else is a text prompt.
+
+Motion latents: clips up to 1.5x the model's training window are encoded whole; longer
+clips are cut into training-length windows (half-window stride) and their latents are
+averaged, because the encoder only ever saw training-length windows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+
+from motionclip.apps.generate import validate_prompts
+from motionclip.data.canonical import canonicalize
+from motionclip.data.io import MOTION_SUFFIXES, read_motion
+from motionclip.data.motion import Motion
+from motionclip.errors import MotionCLIPError
+from motionclip.model.motionclip import MotionCLIP
+
+
+@dataclass
+class Source:
+    """One resolved input: where it came from, and its latent (D,)."""
+
+    kind: str  # "motion" or "text"
+    label: str  # file name or the prompt itself
+    z: torch.Tensor
+    motion: Motion | None = None
+
+
+def is_motion_path(spec: str) -> bool:
+    """True when ``spec`` names a motion file (existing or not)."""
+    return str(spec).lower().endswith(MOTION_SUFFIXES) and not any(c.isspace() for c in str(spec))
+
+
+def motion_latent(model: MotionCLIP, motion: Motion) -> torch.Tensor:
+    """(D,) latent of a motion, averaging training-length windows for long clips."""
+    c = canonicalize(motion, fps=model.fps)
+    w = model.window
+    if len(c) <= int(1.5 * w):
+        return model.encode_motion(c)[0]
+    stride = max(1, w // 2)
+    starts = list(range(0, len(c) - w + 1, stride))
+    if starts[-1] != len(c) - w:
+        starts.append(len(c) - w)
+    return model.encode_motion([c[s : s + w] for s in starts]).mean(0)
+
+
+def text_latent(model: MotionCLIP, texts: list[str]) -> torch.Tensor:
+    """(N, D) latents that ``model.generate`` decodes for ``texts``.
+
+    The one place the applications turn text into a decodable latent, so interpolation
+    and editing stay consistent with ``generate`` if its text-to-latent mapping changes.
+    """
+    return model.text_latent(texts)
+
+
+def resolve(model: MotionCLIP, spec: str) -> Source:
+    """Resolve one FILE_OR_TEXT argument (see the module docstring for the rule)."""
+    text = (spec or "").strip()
+    if not text:
+        raise MotionCLIPError("empty input: give a motion file or a text prompt")
+    path = Path(text).expanduser()
+    if path.is_file():
+        if not is_motion_path(path.name):
+            raise MotionCLIPError(f"{path}: not a motion file (expected {', '.join(MOTION_SUFFIXES)})")
+        motion = read_motion(path)
+        return Source("motion", path.name, motion_latent(model, motion), motion)
+    if path.is_dir():
+        raise MotionCLIPError(f"{path}: is a folder; give a motion file or a text prompt")
+    if is_motion_path(text):
+        raise MotionCLIPError(f"{text}: motion file not found")
+    prompt = validate_prompts([text])[0]
+    return Source("text", prompt, text_latent(model, [prompt])[0])
+
+
+def match_norm(term: torch.Tensor, kind: str, base: Source) -> torch.Tensor:
+    """Rescale a latent of the other modality to the base's norm.
+
+    Text embeddings are unit vectors while motion latents are not (the cosine loss only
+    aligns directions), so mixing them unscaled would make an edit vanish or dominate.
+    """
+    if kind == base.kind:
+        return term
+    return term * (base.z.norm() / term.norm().clamp_min(1e-8))
