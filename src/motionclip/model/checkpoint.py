@@ -21,7 +21,6 @@ from motionclip.data.skeleton import Skeleton
 from motionclip.errors import CheckpointError, MotionCLIPError
 from motionclip.io_utils import atomic_path
 from motionclip.model.motionclip import MotionCLIP
-from motionclip.model.transformer import SinusoidalPositions
 
 FORMAT = "motionclip-checkpoint-v1"
 SHIPPED_NAME = "motionclip-minilm.safetensors"
@@ -93,21 +92,17 @@ def load_checkpoint(path: str | Path | None = None, device: str = "cpu") -> Moti
         state = load_file(str(p))
         cfg = from_dict(ModelConfig, meta["model"])
         skeleton = Skeleton.from_dict(meta["skeleton"])
-        with torch.device("meta"):  # skip random initialisation: weights come from the file
-            model = MotionCLIP(
-                cfg,
-                skeleton,
-                backend_name=meta["backend"]["name"],
-                backend_model=meta["backend"].get("model"),
-                fps=meta["fps"],
-                window=meta["window"],
-                latent_norm=float(meta.get("latent_norm", 1.0)),
-            )
+        model = MotionCLIP(
+            cfg,
+            skeleton,
+            backend_name=meta["backend"]["name"],
+            backend_model=meta["backend"].get("model"),
+            fps=meta["fps"],
+            window=meta["window"],
+            latent_norm=float(meta.get("latent_norm", 1.0)),
+        )
         state = {k: v.float() if v.is_floating_point() else v for k, v in state.items()}
         model.load_state_dict(state, strict=True, assign=True)
-        for module in model.modules():
-            if isinstance(module, SinusoidalPositions):
-                module.table = module.build()
     except (SafetensorError, KeyError, RuntimeError, TypeError, MotionCLIPError) as exc:
         raise CheckpointError(f"{p}: checkpoint does not match the model ({exc})") from None
     model.meta = meta  # type: ignore[attr-defined]

@@ -70,6 +70,20 @@ def _load(path: Path, device: str) -> SentenceTransformer:
         return model
 
 
+_FAST: dict[str, Any] = {}
+
+
+def _fast_model(path: Path) -> Any:
+    """The fast-start encoder for BERT mean-pooling models (see fast_bert), else None."""
+    from .fast_bert import FastSentenceBert, supports
+
+    key = str(path)
+    with _LOCK:
+        if key not in _FAST:
+            _FAST[key] = FastSentenceBert(path) if supports(path) else None
+        return _FAST[key]
+
+
 class MiniLMBackend(EmbeddingBackend):
     """Text-only 384-d sentence embeddings (mean-pooled MiniLM, unit norm)."""
 
@@ -120,15 +134,19 @@ class MiniLMBackend(EmbeddingBackend):
     @property
     def is_loaded(self) -> bool:
         """Whether this process already holds the weights (diagnostics/tests)."""
-        return (str(self._path), self.device) in _MODELS
+        return (str(self._path), self.device) in _MODELS or _FAST.get(str(self._path)) is not None
 
     def load(self) -> None:
-        self._model()
+        if self.device != "cpu" or _fast_model(self._path) is None:
+            self._model()
 
     def _model(self) -> SentenceTransformer:
         return _load(self._path, self.device)
 
     def _encode_texts(self, texts: list[str]) -> torch.Tensor:
+        fast = _fast_model(self._path) if self.device == "cpu" else None
+        if fast is not None:
+            return fast.encode(texts, batch_size=_BATCH)
         model = self._model()
         with torch.inference_mode():
             out: Any = model.encode(

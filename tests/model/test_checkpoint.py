@@ -1,0 +1,173 @@
+"""Checkpoints: exact round trip, fp16, and clear errors for anything that is not a valid checkpoint."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import torch
+from model_helpers import random_windows
+from safetensors.torch import load_file, save_file
+
+import motionclip
+from motionclip.errors import CheckpointError, MotionCLIPError
+from motionclip.model.checkpoint import FORMAT, load_checkpoint, read_metadata, save_checkpoint
+
+
+def _outputs(model) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    rot, trans = random_windows(model, batch=2, frames=model.window, seed=3)
+    g = torch.Generator().manual_seed(1)
+    z = torch.nn.functional.normalize(torch.randn(2, model.latent_dim, generator=g), dim=-1)
+    with torch.no_grad():
+        latent = model.encode(rot, trans)
+        dec_rot, dec_trans = model.decode_features(z, model.window)
+    return latent, dec_rot, dec_trans
+
+
+def test_save_load_round_trip_is_exact(tiny_model, tmp_path: Path) -> None:
+    path = save_checkpoint(tiny_model, tmp_path / "copy.safetensors", extra={"note": "hello"})
+    again = load_checkpoint(path)
+    assert not again.training
+    assert again.meta["format"] == FORMAT and again.meta["note"] == "hello" and again.meta["dtype"] == "float32"
+    assert again.cfg == tiny_model.cfg and again.skeleton == tiny_model.skeleton
+    assert (again.fps, again.window, again.backend_name) == (tiny_model.fps, tiny_model.window, "minilm")
+    for a, b in zip(_outputs(tiny_model), _outputs(again)):
+        assert torch.equal(a, b)
+    sa, sb = tiny_model.state_dict(), again.state_dict()
+    assert sa.keys() == sb.keys() and all(torch.equal(sa[k], sb[k]) for k in sa)
+    # motionclip.load gives the same model
+    assert torch.equal(_outputs(motionclip.load(str(path)))[0], _outputs(again)[0])
+
+
+def test_run_folder_loads(tiny_checkpoint: Path) -> None:
+    model = motionclip.load(str(tiny_checkpoint.parent))
+    assert model.meta["training"]["global_step"] == 30
+    assert model.meta["training"]["config"]["model"]["num_layers"] == 1
+
+
+def test_half_precision_checkpoint(tiny_model, tmp_path: Path) -> None:
+    full = save_checkpoint(tiny_model, tmp_path / "full.safetensors")
+    half = save_checkpoint(tiny_model, tmp_path / "half.safetensors", half=True)
+    assert half.stat().st_size < 0.6 * full.stat().st_size
+    assert read_metadata(half)["dtype"] == "float16"
+    assert all(v.dtype == torch.float16 for v in load_file(str(half)).values() if v.is_floating_point())
+    model = load_checkpoint(half)
+    assert all(p.dtype == torch.float32 for p in model.parameters())
+    for a, b in zip(_outputs(tiny_model), _outputs(model)):
+        scale = a.abs().max().item() + 1e-6
+        assert (a - b).abs().max().item() < 2e-2 * scale
+
+
+def test_missing_and_garbage_files(tmp_path: Path) -> None:
+    with pytest.raises(CheckpointError, match="not found"):
+        load_checkpoint(tmp_path / "nope.safetensors")
+    junk = tmp_path / "junk.safetensors"
+    junk.write_bytes(bytes(range(256)) * 40)
+    with pytest.raises(CheckpointError, match="not a readable safetensors checkpoint") as err:
+        load_checkpoint(junk)
+    assert str(junk) in str(err.value)
+    empty = tmp_path / "empty.safetensors"
+    empty.write_bytes(b"")
+    with pytest.raises(CheckpointError, match="not a readable"):
+        load_checkpoint(empty)
+    # a pickle is refused, never unpickled
+    pickled = tmp_path / "model.pt"
+    torch.save({"a": torch.zeros(2)}, pickled)
+    with pytest.raises(CheckpointError, match="not a readable"):
+        load_checkpoint(pickled)
+
+
+def test_truncated_checkpoint(tiny_checkpoint: Path, tmp_path: Path) -> None:
+    raw = tiny_checkpoint.read_bytes()
+    for cut in (len(raw) // 2, len(raw) - 1, 12):
+        bad = tmp_path / f"cut{cut}.safetensors"
+        bad.write_bytes(raw[:cut])
+        with pytest.raises(CheckpointError) as err:
+            load_checkpoint(bad)
+        assert str(bad) in str(err.value)
+
+
+def test_safetensors_without_metadata(tmp_path: Path, tiny_checkpoint: Path) -> None:
+    plain = tmp_path / "plain.safetensors"
+    save_file(load_file(str(tiny_checkpoint)), str(plain))
+    with pytest.raises(CheckpointError, match="no motionclip metadata"):
+        load_checkpoint(plain)
+    other = tmp_path / "other.safetensors"
+    save_file({"w": torch.zeros(3)}, str(other), metadata={"something": "else"})
+    with pytest.raises(CheckpointError, match="not a MotionCLIP checkpoint"):
+        motionclip.load(str(other))
+
+
+def _rewrite(src: Path, dst: Path, state=None, meta=None) -> Path:
+    from safetensors import safe_open
+
+    with safe_open(str(src), framework="pt") as fh:
+        raw_meta = fh.metadata()["motionclip"]
+    state = load_file(str(src)) if state is None else state
+    save_file(state, str(dst), metadata={"motionclip": raw_meta if meta is None else meta})
+    return dst
+
+
+def test_wrong_shapes_and_bad_metadata(tiny_checkpoint: Path, tmp_path: Path) -> None:
+    state = load_file(str(tiny_checkpoint))
+    key = "decoder.head.weight"
+    wrong = dict(state)
+    wrong[key] = torch.zeros(state[key].shape[0] + 1, state[key].shape[1])
+    with pytest.raises(CheckpointError, match="does not match the model") as err:
+        load_checkpoint(_rewrite(tiny_checkpoint, tmp_path / "shape.safetensors", state=wrong))
+    assert "decoder.head.weight" in str(err.value)
+    missing = {k: v for k, v in state.items() if k != key}
+    with pytest.raises(CheckpointError, match="does not match the model"):
+        load_checkpoint(_rewrite(tiny_checkpoint, tmp_path / "missing.safetensors", state=missing))
+    meta = read_metadata(tiny_checkpoint)
+    # a config that disagrees with the weights (e.g. another latent size)
+    bigger = json.loads(json.dumps(meta))
+    bigger["model"]["latent_dim"] = 512
+    with pytest.raises(CheckpointError, match="does not match the model"):
+        load_checkpoint(_rewrite(tiny_checkpoint, tmp_path / "dim.safetensors", meta=json.dumps(bigger)))
+    unknown = json.loads(json.dumps(meta))
+    unknown["model"]["bogus"] = 1
+    with pytest.raises(CheckpointError):
+        load_checkpoint(_rewrite(tiny_checkpoint, tmp_path / "unknown.safetensors", meta=json.dumps(unknown)))
+    with pytest.raises(CheckpointError, match="corrupt checkpoint metadata"):
+        load_checkpoint(_rewrite(tiny_checkpoint, tmp_path / "json.safetensors", meta="{not json"))
+    fmt = dict(meta, format="something-else")
+    with pytest.raises(CheckpointError, match="unsupported checkpoint format"):
+        load_checkpoint(_rewrite(tiny_checkpoint, tmp_path / "fmt.safetensors", meta=json.dumps(fmt)))
+    noskel = {k: v for k, v in meta.items() if k != "skeleton"}
+    with pytest.raises(CheckpointError):
+        load_checkpoint(_rewrite(tiny_checkpoint, tmp_path / "noskel.safetensors", meta=json.dumps(noskel)))
+    assert issubclass(CheckpointError, MotionCLIPError)
+
+
+def test_training_state_files_are_not_pickles(tmp_path: Path, tiny_checkpoint: Path) -> None:
+    from motionclip.model.ckpt_io import load_state, save_state
+
+    state = {
+        "epoch": 3,
+        "global_step": 12,
+        "lr": 1e-3,
+        "flag": True,
+        "none": None,
+        "nested": {"a": [torch.arange(3), (1, 2.5, "x")], 7: torch.ones(2, 2)},
+        "path": Path("/tmp/x"),
+    }
+    path = tmp_path / "state.ckpt"
+    save_state(state, path)
+    back = load_state(path)
+    assert back["epoch"] == 3 and back["global_step"] == 12 and back["lr"] == 1e-3 and back["flag"] is True
+    assert back["none"] is None and back["path"] == "/tmp/x"
+    assert torch.equal(back["nested"]["a"][0], torch.arange(3)) and back["nested"]["a"][1] == (1, 2.5, "x")
+    assert torch.equal(back["nested"][7], torch.ones(2, 2))
+    with pytest.raises(TypeError, match="cannot store"):
+        save_state({"bad": object()}, tmp_path / "bad.ckpt")
+    assert not (tmp_path / "bad.ckpt").exists()  # atomic: nothing half-written
+    junk = tmp_path / "junk.ckpt"
+    junk.write_bytes(b"\x80\x04junk" * 10)
+    with pytest.raises(CheckpointError, match="not a readable training checkpoint"):
+        load_state(junk)
+    with pytest.raises(CheckpointError, match="not a motionclip training checkpoint"):
+        load_state(tiny_checkpoint)
+    with pytest.raises(CheckpointError, match="not found"):
+        load_state(tmp_path / "missing.ckpt")

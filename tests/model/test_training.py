@@ -1,0 +1,152 @@
+"""Training: the loss goes down, ablation flags drop their terms, resume continues the step count."""
+
+from __future__ import annotations
+
+import json
+import struct
+import zipfile
+from pathlib import Path
+
+import pytest
+import torch
+from model_helpers import logged_values, quick_run, read_metrics
+from synthetic import tiny_model_config
+
+from motionclip.config import LossConfig, TrainRunConfig
+from motionclip.data.dataset import MotionDataModule
+from motionclip.model.lightning import MotionCLIPModule
+from motionclip.model.losses import total_loss
+from motionclip.model.motionclip import MotionCLIP
+from motionclip.model.training import train
+
+
+def _module(cache_path: Path, loss: LossConfig | None = None, use_image: bool = False, dim: int = 384):
+    """A tiny module plus one fixed batch of 8 training windows (no embedding model needed)."""
+    dm = MotionDataModule(cache_path, batch_size=8, jitter=False)
+    run = TrainRunConfig(model=tiny_model_config(), loss=loss or LossConfig())
+    run.model.latent_dim = dim
+    torch.manual_seed(0)
+    model = MotionCLIP(run.model, dm.cache.skeleton, dm.stats, fps=dm.cache.fps, window=dm.cache.window)
+    texts = torch.nn.functional.normalize(torch.randn(len(dm.cache.texts), dim), dim=-1)
+    module = MotionCLIPModule(model, run, texts, use_image=use_image)
+    ds = dm.dataset("train")
+    batch = torch.utils.data.default_collate([ds[i] for i in range(8)])
+    return module, batch
+
+
+def test_overfitting_eight_windows_reduces_the_loss(synthetic_cache: Path) -> None:
+    module, batch = _module(synthetic_cache)
+    module.train()
+    opt = torch.optim.AdamW(module.model.parameters(), lr=1e-3)
+    losses = []
+    for _ in range(30):
+        terms, _ = module._terms(batch)
+        loss = total_loss(terms, module.run.loss)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+    assert all(torch.isfinite(torch.tensor(losses)))
+    assert losses[-1] < 0.5 * losses[0], losses
+    terms, _ = module._terms(batch)
+    assert set(terms) == {"rotation", "position", "velocity", "text"}
+
+
+def test_ablation_weights_remove_terms(synthetic_cache: Path) -> None:
+    module, batch = _module(synthetic_cache, LossConfig(text=0.0, velocity=0.0, image=0.0))
+    terms, _ = module._terms(batch)
+    assert "text" not in terms and "image" not in terms
+    full = LossConfig(text=0.0, velocity=0.0)
+    expected = terms["rotation"] * full.rotation + terms["position"] * full.position
+    assert torch.allclose(total_loss(terms, module.run.loss), expected)
+    # a zero weight drops a term even when it was computed
+    terms["velocity"] = torch.tensor(100.0)
+    assert torch.allclose(total_loss(terms, module.run.loss), expected)
+    with pytest.raises(ValueError, match="zero"):
+        total_loss(terms, LossConfig(0, 0, 0, 0, 0))
+
+
+def test_image_term_needs_an_image_tower_and_embeddings(synthetic_cache: Path) -> None:
+    image = torch.nn.functional.normalize(torch.randn(8, 384), dim=-1)
+    # backend without an image tower -> use_image False -> no image term even if targets are present
+    module, batch = _module(synthetic_cache)
+    assert "image" not in module._terms({**batch, "image_emb": image})[0]
+    # image tower on but loss.image = 0 -> off
+    module, batch = _module(synthetic_cache, LossConfig(image=0.0), use_image=True)
+    assert not module.use_image
+    # on: cosine distance to the targets; zero rows (windows render-frames skipped) are ignored
+    module, batch = _module(synthetic_cache, use_image=True)
+    module.eval()
+    terms, z = module._terms({**batch, "image_emb": image})
+    cos = torch.nn.functional.cosine_similarity(z, image, dim=-1)
+    assert torch.allclose(terms["image"], (1 - cos).mean(), atol=1e-6)
+    partial = image.clone()
+    partial[4:] = 0
+    terms, z = module._terms({**batch, "image_emb": partial})
+    assert torch.allclose(terms["image"], (1 - cos[:4]).mean(), atol=1e-6)
+    terms, _ = module._terms({**batch, "image_emb": torch.zeros(8, 384)})
+    assert "image" not in terms
+
+
+def test_train_without_text_loss_logs_no_text(synthetic_cache: Path, tiny_checkpoint: Path, tmp_path: Path) -> None:
+    # tiny_checkpoint warms the embedding cache, so this run never loads MiniLM
+    run = quick_run(steps=3)
+    run.loss.text = 0.0
+    messages: list[str] = []
+    summary = train(synthetic_cache, run, tmp_path, progress=False, log=messages.append)
+    assert summary["global_step"] == 3
+    assert "train/text" not in summary["metrics"] and "train/image" not in summary["metrics"]
+    assert "train/rotation" in summary["metrics"]
+    header = read_metrics(tmp_path)[0].keys()
+    assert "train/text" not in header and "val/text" not in header and "train/image" not in header
+    # loss.image defaults to 0.01 but MiniLM has no image tower: said once, text-only training
+    assert any("image loss off" in m for m in messages)
+    losses = logged_values(tmp_path, "train/loss")
+    assert len(losses) == 3
+    rec = [logged_values(tmp_path, f"train/{k}") for k in ("rotation", "position", "velocity")]
+    for i, loss in enumerate(losses):
+        assert loss == pytest.approx(sum(r[i] for r in rec), rel=1e-5)
+
+
+def _is_safetensors(path: Path) -> dict:
+    raw = path.read_bytes()
+    (n,) = struct.unpack("<Q", raw[:8])
+    assert 0 < n < len(raw) and raw[8:9] == b"{"
+    header = json.loads(raw[8 : 8 + n])
+    assert "__metadata__" in header
+    return header
+
+
+def test_resume_continues_the_step_count(synthetic_cache: Path, tiny_checkpoint: Path, tmp_path: Path) -> None:
+    from motionclip.model.ckpt_io import META_KEY, load_state
+
+    run = quick_run(steps=4, checkpoint_every=2)
+    first = train(synthetic_cache, run, tmp_path, progress=False, log=lambda *_: None)
+    assert first["global_step"] == 4
+    ckpts = tmp_path / "checkpoints"
+    names = sorted(p.name for p in ckpts.iterdir())
+    assert names == ["last.ckpt", "step0000002.ckpt", "step0000004.ckpt"], names
+    last = ckpts / "last.ckpt"
+    # safetensors + JSON, never a pickle / torch zip archive
+    header = _is_safetensors(last)
+    assert META_KEY in header["__metadata__"]
+    assert not zipfile.is_zipfile(last) and last.read_bytes()[:1] != b"\x80"
+    with pytest.raises(Exception):
+        torch.load(last, weights_only=True)
+    state = load_state(last)
+    assert state["global_step"] == 4 and "optimizer_states" in state and "state_dict" in state
+
+    run = quick_run(steps=8, checkpoint_every=2)
+    second = train(synthetic_cache, run, tmp_path, resume="last", progress=False, log=lambda *_: None)
+    assert second["global_step"] == 8
+    assert load_state(ckpts / "last.ckpt")["global_step"] == 8
+    assert (ckpts / "step0000006.ckpt").exists() and (ckpts / "step0000008.ckpt").exists()
+    # the CSV log keeps the first part's rows (Lightning alone would delete them) and continues
+    steps = [int(r["step"]) for r in read_metrics(tmp_path) if r.get("train/loss")]
+    assert steps == list(range(8)), steps
+
+    # resuming from an explicit step file works too, and a missing file is a clear error
+    from motionclip.errors import MotionCLIPError
+
+    with pytest.raises(MotionCLIPError, match="cannot resume"):
+        train(synthetic_cache, run, tmp_path, resume=tmp_path / "nope.ckpt", progress=False, log=lambda *_: None)
