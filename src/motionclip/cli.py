@@ -203,43 +203,20 @@ def render(
     if grid and len({m.skeleton.names for m in motions}) > 1:
         raise MotionCLIPError("--grid needs motions on the same skeleton")
     shown = caps if (grid or captions) else None
-    if size is None:
-        paths = write_outputs(motions, out, captions=shown, grid=grid)
-    else:
-        paths = _render_sized(motions, out, shown, grid, size)
-    for p in paths:
+    config = None
+    if size is not None:
+        from motionclip.render import RenderConfig
+
+        config = RenderConfig(width=size, height=size)
+    for p in write_outputs(motions, out, captions=shown, grid=grid, config=config):
         print(p)
 
 
-def _render_sized(motions: list, out: Path, captions: list[str] | None, grid: bool, size: int) -> list[Path]:
-    """``render --size``: the same outputs as ``write_outputs`` with a custom frame size."""
-    from motionclip.apps.outputs import numbered
-    from motionclip.render import RenderConfig, render_grid, render_motion, save_animation, save_keyframe_strip
+from motionclip.apps.cli import register as register_apps  # noqa: E402
+from motionclip.web.cli import register as register_web  # noqa: E402
 
-    config = RenderConfig(width=size, height=size)
-    if grid and len(motions) > 1:
-        sk = motions[0].skeleton
-        frames = render_grid(
-            [m.positions().detach() for m in motions], list(sk.parents), list(captions or []),
-            names=list(sk.names), config=config,
-        )
-        if out.suffix.lower() == ".png":
-            save_keyframe_strip(frames, out)
-        else:
-            save_animation(frames, out, fps=motions[0].fps)
-        return [out]
-    paths = []
-    for i, m in enumerate(motions):
-        p = numbered(out, i, len(motions))
-        render_motion(m, p, config=config, caption=(captions[i] if captions else None) or None)
-        paths.append(p)
-    return paths
-
-
-from motionclip.web.cli import register as register_web
 register_web(app)
-from motionclip.apps.cli import register  # noqa: E402
-register(app)
+register_apps(app)
 
 
 LATENCY_BOUND = {"generate", "interpolate", "edit", "classify", "render", "retrieve", "serve"}

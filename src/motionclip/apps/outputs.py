@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from motionclip.data.io import write_motion
 from motionclip.data.motion import Motion
 from motionclip.errors import MotionCLIPError
+
+if TYPE_CHECKING:
+    from motionclip.render import RenderConfig
 
 MOTION_EXTS = (".bvh", ".bvh.gz", ".npz")
 VIDEO_EXTS = (".mp4", ".gif", ".png")
@@ -39,8 +43,12 @@ def write_outputs(
     out: str | Path,
     captions: Sequence[str] | None = None,
     grid: bool = False,
+    config: RenderConfig | None = None,
 ) -> list[Path]:
-    """Write one file per motion (numbered), or one side-by-side video with ``grid``."""
+    """Write one file per motion (numbered), or one side-by-side video with ``grid``.
+
+    ``config`` sets the frame size and look of video/image outputs (default RenderConfig()).
+    """
     out = Path(out)
     kind = output_kind(out)
     if not motions:
@@ -55,7 +63,8 @@ def write_outputs(
     if grid and len(motions) > 1:
         sk = motions[0].skeleton
         frames = render_grid(
-            [m.positions().detach() for m in motions], list(sk.parents), captions, names=list(sk.names)
+            [m.positions().detach() for m in motions], list(sk.parents), captions, names=list(sk.names),
+            config=config,
         )
         if out.suffix.lower() == ".png":
             save_keyframe_strip(frames, out)
@@ -65,6 +74,6 @@ def write_outputs(
     paths = []
     for i, m in enumerate(motions):
         p = numbered(out, i, len(motions))
-        render_motion(m, p, caption=captions[i] or None)
+        render_motion(m, p, config=config, caption=captions[i] or None)
         paths.append(p)
     return paths
