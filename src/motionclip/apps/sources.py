@@ -45,6 +45,7 @@ def is_motion_path(spec: str) -> bool:
 
 def motion_latent(model: MotionCLIP, motion: Motion) -> torch.Tensor:
     """(D,) latent of a motion, averaging training-length windows for long clips."""
+    model.check_skeleton(motion)  # before canonicalising: a foreign skeleton gets the clear error
     c = canonicalize(motion, fps=model.fps)
     w = model.window
     if len(c) <= int(1.5 * w):

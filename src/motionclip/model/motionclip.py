@@ -123,7 +123,8 @@ class MotionCLIP(nn.Module):
             raise MotionCLIPError(f"backend dim {backend.dim} != model latent dim {self.latent_dim}")
         self._backend = backend
 
-    def _check_skeleton(self, motion: Motion) -> None:
+    def check_skeleton(self, motion: Motion) -> None:
+        """Raise SkeletonError unless ``motion`` uses the model's joints and hierarchy."""
         if not motion.skeleton.same_topology(self.skeleton):
             raise SkeletonError(
                 "motion skeleton does not match the model's "
@@ -140,7 +141,7 @@ class MotionCLIP(nn.Module):
             raise MotionCLIPError("no motions to encode")
         rots, trs, lengths = [], [], []
         for m in items:
-            self._check_skeleton(m)
+            self.check_skeleton(m)
             c = canonicalize(m, fps=self.fps)
             if len(c) > self.cfg.max_frames:
                 raise MotionCLIPError(f"motion has {len(c)} frames; at most {self.cfg.max_frames} supported")
