@@ -285,4 +285,9 @@ def test_openapi_and_docs(client) -> None:  # noqa: ANN001
                  "/api/download/bvh", "/api/download/mp4"):
         assert path in spec["paths"]
     assert "/" not in spec["paths"]
-    assert client.get("/docs").status_code == 200
+    docs = client.get("/docs")
+    assert docs.status_code == 200
+    assert "https://" not in docs.text and "http://" not in docs.text  # no CDN: works offline
+    for asset in ("swagger-ui-bundle.js", "swagger-ui.css"):
+        assert f"/static/vendor/swagger-ui/{asset}" in docs.text
+        assert client.get(f"/static/vendor/swagger-ui/{asset}").status_code == 200

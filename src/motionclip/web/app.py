@@ -67,6 +67,8 @@ def create_app(
         title="MotionCLIP",
         summary="Type text, get human motion; edit, interpolate and recognise motions.",
         version=_version(),
+        docs_url=None,  # served below from vendored Swagger UI files: /docs works offline
+        redoc_url=None,
     )
     app.state.service = service
     app.add_middleware(BodySizeLimit, max_bytes=limits.max_body_bytes)
@@ -78,6 +80,19 @@ def create_app(
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def index() -> HTMLResponse:
         return HTMLResponse(html, headers={"Content-Security-Policy": csp, "X-Content-Type-Options": "nosniff"})
+
+    @app.get("/docs", response_class=HTMLResponse, include_in_schema=False)
+    def docs() -> HTMLResponse:
+        from fastapi.openapi.docs import get_swagger_ui_html
+
+        vendor = "/static/vendor/swagger-ui"
+        return get_swagger_ui_html(
+            openapi_url=app.openapi_url or "/openapi.json",
+            title="MotionCLIP API",
+            swagger_js_url=f"{vendor}/swagger-ui-bundle.js",
+            swagger_css_url=f"{vendor}/swagger-ui.css",
+            swagger_favicon_url=f"{vendor}/favicon-32x32.png",
+        )
 
     @app.get("/api/health", response_model=schemas.Health, tags=["meta"])
     def health() -> dict[str, Any]:
