@@ -18,7 +18,6 @@ import statistics
 import sys
 import threading
 import time
-from pathlib import Path
 
 import httpx
 import uvicorn

@@ -37,9 +37,9 @@ def main(model_path: str, data: str, table: str, split: str = "val") -> dict:
         zs.append(z.cpu())
     z = F.normalize(torch.cat(zs), dim=-1)
     out = {"split": split, "windows": len(idx), "mpjpe_mm": float(torch.cat(errs).mean()) * 1000}
-    t = cache.tensors
+    classes_of = cache.classes_by_dataset("content")
     for d, name in enumerate(cache.datasets):
-        classes = sorted({int(c) for c in t["take_content"][t["take_dataset"] == d]})
+        classes = classes_of[d]
         emb = backend.encode_text([class_prompt(cache.contents[c]) for c in classes])
         sel = labels["dataset"] == d
         pred = torch.tensor(classes)[(z[sel] @ emb.T).argmax(-1)]

@@ -10,7 +10,6 @@ unpacked file has the same layout as ``motionclip data prepare`` output.
 
 from __future__ import annotations
 
-import json
 import sys
 
 import numpy as np

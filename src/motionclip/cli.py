@@ -9,6 +9,8 @@ from typing import Annotated, Optional
 
 import typer
 
+from motionclip.cli_common import CheckpointOpt, err_console, load_model
+
 app = typer.Typer(
     help="MotionCLIP: text-to-motion, motion editing and zero-shot recognition.",
     no_args_is_help=True,
@@ -17,23 +19,6 @@ app = typer.Typer(
 )
 data_app = typer.Typer(help="Prepare and inspect datasets.", no_args_is_help=True)
 app.add_typer(data_app, name="data")
-
-CheckpointOpt = Annotated[
-    Optional[Path], typer.Option("--checkpoint", "-c", help="Model checkpoint (.safetensors); default: shipped.")
-]
-
-
-def _console():  # noqa: ANN202 - rich imported lazily
-    from rich.console import Console
-
-    return Console(stderr=True)
-
-
-def _load_model(checkpoint: Path | None):  # noqa: ANN202
-    import motionclip
-
-    return motionclip.load(str(checkpoint) if checkpoint else None)
-
 
 # --------------------------------------------------------------------------------- data
 @data_app.command("prepare")
@@ -53,7 +38,7 @@ def data_prepare(
 
     cfg = DataConfig(fps=fps, window=window, stride=stride, seed=seed)
     res = prepare_dataset(source, root, out, cfg, workers=workers)
-    con = _console()
+    con = err_console()
     for problem in res["problems"]:
         con.print(f"[yellow]skipped:[/yellow] {problem}")
     w = res["windows"]
@@ -122,7 +107,7 @@ def data_render_frames(
         batch_size=batch_size,
         workers=workers,
         progress=progress,
-        log=_console().print,
+        log=err_console().print,
     )
 
 
@@ -150,11 +135,11 @@ def train(
         run.train.strategy = strategy
     if accelerator is not None:
         run.train.accelerator = accelerator
-    summary = run_training(data, run, out, resume=resume, progress=progress, log=_console().print)
-    _console().print(
+    summary = run_training(data, run, out, resume=resume, progress=progress, log=err_console().print)
+    err_console().print(
         f"done: {summary['global_step']} steps in {summary['seconds']:.0f} s; model at {out / 'model.safetensors'}"
     )
-    _console().print(json.dumps(summary["metrics"], indent=1))
+    err_console().print(json.dumps(summary["metrics"], indent=1))
 
 
 # ----------------------------------------------------------------------------- generate
@@ -172,7 +157,7 @@ def generate(
     from motionclip.apps.generate import generate_to_files, validate_prompts
 
     prompts = validate_prompts(texts)
-    model = _load_model(checkpoint)
+    model = load_model(checkpoint)
     for p in generate_to_files(model, prompts, out, frames=frames, grid=grid):
         print(p)
 
@@ -243,7 +228,7 @@ def main() -> None:
     try:
         app()
     except MotionCLIPError as exc:
-        _console().print(f"[bold red]error:[/bold red] {exc}")
+        err_console().print(f"[bold red]error:[/bold red] {exc}")
         sys.exit(1)
 
 

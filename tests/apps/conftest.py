@@ -45,5 +45,5 @@ def cached_model(monkeypatch: pytest.MonkeyPatch, model: Any) -> Any:
     """Make CLI commands reuse the session model instead of reloading it per call."""
     import motionclip.apps.cli as cli
 
-    monkeypatch.setattr(cli, "_load_model", lambda checkpoint: model)
+    monkeypatch.setattr(cli, "load_model", lambda checkpoint: model)
     return model

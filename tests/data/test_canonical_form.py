@@ -13,9 +13,8 @@ from synthetic import J, make_motion
 
 from motionclip.data.bvh import read_bvh
 from motionclip.data.cache import MotionCache, canonical_window
-from motionclip.data.canonical import _left_right_pairs, canonicalize, facing_direction, resample
+from motionclip.data.canonical import _left_right_pairs, canonicalize, facing_direction, heading_yaw, resample
 from motionclip.data.motion import Motion
-from motionclip.data.prepare import heading_yaw
 from motionclip.data.skeleton import Skeleton
 from motionclip.errors import SkeletonError
 

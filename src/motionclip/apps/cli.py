@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Optional
 
 import typer
 
-CheckpointOpt = Annotated[
-    Optional[Path], typer.Option("--checkpoint", "-c", help="Model checkpoint (.safetensors); default: shipped.")
-]
+from motionclip.cli_common import CheckpointOpt, err_console, load_model
+
 OutOpt = Annotated[Path, typer.Option("--out", "-o", help=".bvh, .bvh.gz, .npz, .mp4, .gif or .png")]
 FramesOpt = Annotated[Optional[int], typer.Option(help="Frames to decode (default: the model's window).")]
 GridOpt = Annotated[bool, typer.Option(help="One side-by-side video instead of one file per motion.")]
@@ -25,18 +24,6 @@ OverridesArg = Annotated[
 ]
 
 eval_app = typer.Typer(help="Evaluate checkpoints: metrics, judge, ablation, seeds.", no_args_is_help=True)
-
-
-def _load_model(checkpoint: Path | None) -> Any:
-    import motionclip
-
-    return motionclip.load(str(checkpoint) if checkpoint else None)
-
-
-def _err_console() -> Any:
-    from rich.console import Console
-
-    return Console(stderr=True)
 
 
 def _check_motion_output(out: Path) -> None:
@@ -65,7 +52,7 @@ def interpolate(
 
     _check_motion_output(out)
     check_steps(steps)
-    _print_paths(interpolate_to_files(_load_model(checkpoint), a, b, steps, out, frames, grid))
+    _print_paths(interpolate_to_files(load_model(checkpoint), a, b, steps, out, frames, grid))
 
 
 # --------------------------------------------------------------------------------- edit
@@ -101,14 +88,14 @@ def edit(
     if grid and not str(out).lower().endswith((".mp4", ".gif", ".png")):
         raise MotionCLIPError("--grid needs a video or image output (.mp4, .gif, .png)")
     ed.check_scale(scale)
-    model = _load_model(checkpoint)
+    model = load_model(checkpoint)
     if style_mode:
         result = ed.edit_style(model, add, sub, str(motion) if motion else None, text, scale, frames)  # type: ignore[arg-type]
     else:
         result = ed.compose(model, upper, lower, neutral or ed.NEUTRAL_POSE, scale, frames)  # type: ignore[arg-type]
     from rich.markup import escape
 
-    _err_console().print(
+    err_console().print(
         escape(f"z' = [{result.base.label}] + {scale:g} * ([{result.end.label}] - [{result.start.label}])")
     )
     _print_paths(ed.write_edit(model, result, out, grid))
@@ -133,7 +120,7 @@ def classify(
         raise MotionCLIPError(f"--top-k must be at least 1, got {top_k}")
     if not file.is_file():
         raise MotionCLIPError(f"{file}: motion file not found")
-    preds = run(_load_model(checkpoint), str(file), classes, top_k, raw)
+    preds = run(load_model(checkpoint), str(file), classes, top_k, raw)
     if as_json:
         print(json.dumps({"file": str(file), "predictions": to_json(preds)}, indent=2))
         return
@@ -174,7 +161,7 @@ def retrieve(
         raise MotionCLIPError(f"--format must be one of {', '.join(FORMATS)}, got {fmt!r}")
     cache = MotionCache.load(data)
     cache.window_indices(split)
-    hits = run(_load_model(checkpoint), cache, text, split, k)
+    hits = run(load_model(checkpoint), cache, text, split, k)
     if as_json:
         print(json.dumps({"query": text, "split": split, "hits": to_json(hits)}, indent=2))
     else:
@@ -217,7 +204,7 @@ def eval_run(
     from motionclip.data.cache import MotionCache
 
     MotionCache.load(data).window_indices(split)
-    report = evaluate(_load_model(checkpoint), data, split, judge, prompts, str(checkpoint) if checkpoint else None)
+    report = evaluate(load_model(checkpoint), data, split, judge, prompts, str(checkpoint) if checkpoint else None)
     if out is not None:
         write_report(report, out)
     if as_json:
@@ -247,7 +234,7 @@ def eval_train_judge(
 
     train_judge(
         data, out, epochs=epochs, max_steps=max_steps, max_minutes=max_minutes, batch_size=batch_size,
-        seed=seed, progress=progress, log=_err_console().print, threads=threads,
+        seed=seed, progress=progress, log=err_console().print, threads=threads,
     )  # fmt: skip
     print(out)
 
@@ -267,7 +254,7 @@ def eval_ablation(
     from motionclip.apps.eval.ablation import run_ablation
     from motionclip.apps.eval.report import print_ablation
 
-    report = run_ablation(data, budget_steps, out, list(overrides or []), split, progress, _err_console().print)
+    report = run_ablation(data, budget_steps, out, list(overrides or []), split, progress, err_console().print)
     print_ablation(report, Console())
     print(out / "ablation.json")
 
@@ -288,7 +275,7 @@ def eval_seeds(
     from motionclip.apps.eval.report import print_seeds
     from motionclip.apps.eval.seeds import run_seeds
 
-    report = run_seeds(data, n, budget_steps, out, list(overrides or []), split, progress, _err_console().print)
+    report = run_seeds(data, n, budget_steps, out, list(overrides or []), split, progress, err_console().print)
     print_seeds(report, Console())
     print(out / "seeds.json")
 

@@ -21,7 +21,7 @@ from pathlib import Path
 import torch
 
 from motionclip.apps.generate import validate_prompts
-from motionclip.data.canonical import canonicalize
+from motionclip.data.canonical import resample
 from motionclip.data.io import MOTION_SUFFIXES, read_motion
 from motionclip.data.motion import Motion
 from motionclip.errors import MotionCLIPError
@@ -45,8 +45,7 @@ def is_motion_path(spec: str) -> bool:
 
 def motion_latent(model: MotionCLIP, motion: Motion) -> torch.Tensor:
     """(D,) latent of a motion, averaging training-length windows for long clips."""
-    model.check_skeleton(motion)  # before canonicalising: a foreign skeleton gets the clear error
-    c = canonicalize(motion, fps=model.fps)
+    c = resample(motion, model.fps)  # encode_motion checks the skeleton and canonicalises each window
     w = model.window
     if len(c) <= int(1.5 * w):
         return model.encode_motion(c)[0]

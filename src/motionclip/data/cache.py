@@ -131,6 +131,13 @@ class MotionCache:
         take_split = self.tensors["take_split"][self.tensors["window_take"]]
         return torch.nonzero(take_split == SPLITS.index(split)).flatten()
 
+    def classes_by_dataset(self, key: str) -> dict[int, list[int]]:
+        """Per dataset id: the sorted label ids (``key`` = "content"/"style") its takes use."""
+        t = self.tensors
+        return {
+            d: sorted({int(c) for c in t[f"take_{key}"][t["take_dataset"] == d]}) for d in range(len(self.datasets))
+        }
+
     def window_labels(self, windows: torch.Tensor) -> dict[str, torch.Tensor]:
         take = self.tensors["window_take"][windows]
         return {

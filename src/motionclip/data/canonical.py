@@ -68,22 +68,41 @@ def _pairs_for_names(names: tuple[str, ...]) -> list[tuple[int, int]]:
     return pairs
 
 
-def facing_direction(motion: Motion, frame: int = 0) -> torch.Tensor:
-    """Unit horizontal forward vector of the body at ``frame``.
-
-    Forward = (left - right) x up, averaged over hip and shoulder pairs, so a subject
-    whose left is +X faces +Z. Needs left/right joint names (``_L``/``Left``...).
-    """
-    pairs = _left_right_pairs(motion.skeleton)
+def facing_pairs(skeleton: Skeleton) -> list[tuple[int, int]]:
+    """The (left, right) joint pairs the facing direction is measured from; clear error if none."""
+    pairs = _left_right_pairs(skeleton)
     if not pairs:
         raise SkeletonError(
             "cannot find left/right joints (names with _L/_R or Left/Right) to compute the facing direction"
         )
-    pos = motion[frame : frame + 1].positions()[0]
-    across = sum(pos[left] - pos[right] for left, right in pairs)
-    up = torch.tensor([0.0, 1.0, 0.0])
-    forward = torch.linalg.cross(across, up)
-    forward[UP_AXIS] = 0.0
+    return pairs
+
+
+def horizontal_forward(positions: torch.Tensor, pairs: list[tuple[int, int]]) -> torch.Tensor:
+    """Unnormalised horizontal forward (..., 3) = (left - right) x up from (..., J, 3) positions,
+    so a subject whose left is +X faces +Z."""
+    across = sum(positions[..., left, :] - positions[..., right, :] for left, right in pairs)
+    zero = torch.zeros_like(across[..., 0])
+    return torch.stack([-across[..., 2], zero, across[..., 0]], dim=-1)
+
+
+def yaw_to_face_forward(forward: torch.Tensor) -> torch.Tensor:
+    """Yaw (radians, about +Y) that turns ``forward`` (..., 3) onto +Z."""
+    return -torch.atan2(forward[..., 0], forward[..., 2])
+
+
+def heading_yaw(positions: torch.Tensor, pairs: list[tuple[int, int]]) -> torch.Tensor:
+    """Per-frame yaw (radians) that turns the body to face +Z; positions (F, J, 3)."""
+    return yaw_to_face_forward(horizontal_forward(positions, pairs))
+
+
+def facing_direction(motion: Motion, frame: int = 0) -> torch.Tensor:
+    """Unit horizontal forward vector of the body at ``frame``.
+
+    Averaged over hip and shoulder pairs. Needs left/right joint names (``_L``/``Left``...).
+    """
+    pairs = facing_pairs(motion.skeleton)
+    forward = horizontal_forward(motion[frame : frame + 1].positions()[0], pairs)
     norm = forward.norm()
     if norm < 1e-8:
         raise SkeletonError("left and right joints coincide; facing direction undefined")
@@ -98,10 +117,7 @@ def canonicalize(motion: Motion, fps: float | None = 30.0, face_forward: bool = 
     trans = root - offset
     rot = m.rotations.clone()
     if face_forward:
-        fwd = facing_direction(m, 0)
-        # yaw that maps the current forward (x, z) onto +Z
-        angle = -torch.atan2(fwd[0], fwd[2])
-        yaw = yaw_matrix(angle.reshape(()))
+        yaw = yaw_matrix(yaw_to_face_forward(facing_direction(m, 0)).reshape(()))
         rot[:, 0] = yaw @ rot[:, 0]
         trans = trans @ yaw.T
     return Motion(m.skeleton, rot, trans, m.fps, m.euler_order)

@@ -22,7 +22,7 @@ from safetensors.torch import save_file
 
 from motionclip.config import DataConfig
 from motionclip.data.bvh import read_bvh
-from motionclip.data.canonical import facing_direction, resample
+from motionclip.data.canonical import facing_direction, facing_pairs, heading_yaw, resample
 from motionclip.data.labels import describe
 from motionclip.data.sources import Take, discover
 from motionclip.errors import DatasetError, MotionCLIPError
@@ -43,23 +43,12 @@ class TakeArrays:
     parents: tuple[int, ...]
 
 
-def heading_yaw(positions: torch.Tensor, pairs: list[tuple[int, int]]) -> torch.Tensor:
-    """Per-frame yaw (radians) that turns the body to face +Z; positions (F, J, 3)."""
-    across = sum(positions[:, left] - positions[:, right] for left, right in pairs)
-    forward_x = -across[:, 2]  # (left-right) x up = (-a_z, 0, a_x)
-    forward_z = across[:, 0]
-    return -torch.atan2(forward_x, forward_z)
-
-
 def load_take(path: str, fps: float) -> TakeArrays | str:
     """Read one take; returns an error string instead of raising (for worker pools)."""
-    from motionclip.data.canonical import _left_right_pairs
-
     try:
         motion = resample(read_bvh(path), fps)
-        pairs = _left_right_pairs(motion.skeleton)
-        facing_direction(motion, 0)  # raises a clear error if there are no left/right joints
-        yaw = heading_yaw(motion.positions(), pairs)
+        facing_direction(motion, 0)  # clear error if left/right joints are missing or coincide
+        yaw = heading_yaw(motion.positions(), facing_pairs(motion.skeleton))
     except MotionCLIPError as exc:
         return str(exc)
     sk = motion.skeleton

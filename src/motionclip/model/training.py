@@ -111,11 +111,11 @@ def _rows_before(metrics_csv: Path, step: int | None) -> tuple[list[str], list[d
 
 def zero_shot_prompts(dm: MotionDataModule, backend: Any) -> tuple[dict[str, tuple[list[int], torch.Tensor]], dict[str, int]]:
     """Per dataset: the content classes it contains and their prompt embeddings."""
-    t = dm.cache.tensors
     out: dict[str, tuple[list[int], torch.Tensor]] = {}
     ids = {name: i for i, name in enumerate(dm.cache.datasets)}
+    classes_of = dm.cache.classes_by_dataset("content")
     for name, d in ids.items():
-        classes = sorted({int(c) for c in t["take_content"][t["take_dataset"] == d]})
+        classes = classes_of[d]
         prompts = [class_prompt(dm.cache.contents[c]) for c in classes]
         out[name] = (classes, backend.encode_text(prompts))
     return out, ids

@@ -76,12 +76,6 @@ def reconstruction(
     }
 
 
-def dataset_classes(cache: MotionCache, key: str) -> dict[int, list[int]]:
-    """Per dataset id: the sorted label ids (``key`` = content/style) its takes use."""
-    t = cache.tensors
-    return {d: sorted({int(c) for c in t[f"take_{key}"][t["take_dataset"] == d]}) for d in range(len(cache.datasets))}
-
-
 def topk_hits(z: torch.Tensor, emb: torch.Tensor, truth: torch.Tensor, ks: tuple[int, ...]) -> dict[int, int]:
     """Number of rows whose true class index is among the k most similar prompts."""
     sims = F.normalize(z, dim=-1) @ F.normalize(emb, dim=-1).T
@@ -97,7 +91,7 @@ def zero_shot(model: MotionCLIP, cache: MotionCache, idx: torch.Tensor, z: torch
         per: dict[str, Any] = {}
         tot = {1: 0, 5: 0}
         n_all = 0
-        for d, classes in dataset_classes(cache, key).items():
+        for d, classes in cache.classes_by_dataset(key).items():
             sel = labels["dataset"] == d
             n = int(sel.sum())
             if n == 0 or not classes:
