@@ -118,6 +118,9 @@ def train(
     out: Annotated[Path, typer.Option(help="Run folder (logs, checkpoints, model).")] = Path("runs/motionclip"),
     config: Annotated[Optional[Path], typer.Option(help="YAML config (see motionclip.config).")] = None,
     overrides: Annotated[Optional[list[str]], typer.Argument(help="key=value, e.g. train.lr=3e-4")] = None,
+    preset: Annotated[
+        Optional[str], typer.Option(help="Named settings applied first: shipped (the shipped model's recipe) or paper.")
+    ] = None,
     resume: Annotated[Optional[str], typer.Option(help="Training checkpoint or 'last'.")] = None,
     devices: Annotated[Optional[int], typer.Option(help="Devices / processes.")] = None,
     strategy: Annotated[Optional[str], typer.Option(help="Lightning strategy, e.g. ddp.")] = None,
@@ -128,7 +131,7 @@ def train(
     from motionclip.config import load_run_config
     from motionclip.model.training import train as run_training
 
-    run = load_run_config(config, list(overrides or []))
+    run = load_run_config(config, list(overrides or []), preset=preset)
     if devices is not None:
         run.train.devices = devices
     if strategy is not None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 import roma
 import torch
 from bvh_samples import rx, ry, rz
@@ -112,3 +113,34 @@ def test_identity_pose_is_sum_of_offsets() -> None:
             expected = expected + sk.offsets[k]
             k = sk.parents[k]
         np.testing.assert_allclose(pos[j], expected, atol=1e-6)
+
+
+def _per_joint_fk(rot: torch.Tensor, root: torch.Tensor, offsets: torch.Tensor, parents: list[int]) -> torch.Tensor:
+    """Reference: one joint at a time, straight from the definition."""
+    world_r, world_p = [], []
+    for j, p in enumerate(parents):
+        if p < 0:
+            world_r.append(rot[..., j, :, :])
+            world_p.append(root)
+        else:
+            world_p.append(world_p[p] + (world_r[p] @ offsets[j, :, None])[..., 0])
+            world_r.append(world_r[p] @ rot[..., j, :, :])
+    return torch.stack(world_p, dim=-2)
+
+
+def test_level_batched_fk_matches_per_joint_reference_on_a_branching_tree() -> None:
+    import roma
+
+    g = torch.Generator().manual_seed(3)
+    parents = [-1, 0, 1, 2, 0, 4, 5, 1, 7, 0, 9, 3]  # branches at joints 0 and 1, uneven depths
+    offsets = torch.randn(len(parents), 3, generator=g)
+    rot = roma.rotvec_to_rotmat(torch.randn(4, 7, len(parents), 3, generator=g))
+    root = torch.randn(4, 7, 3, generator=g)
+    torch.testing.assert_close(
+        forward_kinematics(rot, root, offsets, parents), _per_joint_fk(rot, root, offsets, parents)
+    )
+
+
+def test_children_before_parents_are_rejected() -> None:
+    with pytest.raises(ValueError, match="parents must come before children"):
+        forward_kinematics(torch.eye(3).expand(2, 3, 3), torch.zeros(3), torch.zeros(2, 3), [1, -1])

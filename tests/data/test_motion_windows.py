@@ -55,38 +55,43 @@ def test_fixed_items_are_deterministic(cache: MotionCache) -> None:
         assert int(a[i]["text_id"]) == int(b[i]["text_id"])
 
 
-def test_jitter_stays_within_take_and_near_its_start(cache: MotionCache, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_jitter_stays_within_take_and_near_its_start(cache: MotionCache) -> None:
     ds = MotionWindows(cache, "train", jitter=True)
-    calls: list[tuple[int, int]] = []
-    clip = cache.clip
-
-    def recording_clip(take: int, start: int, length: int | None = None) -> tuple[torch.Tensor, torch.Tensor]:
-        calls.append((take, start))
-        return clip(take, start, length)
-
-    monkeypatch.setattr(cache, "clip", recording_clip)
     stride = int(cache.meta["config"]["stride"])
     torch.manual_seed(0)
     seen_texts: set[int] = set()
     offsets: set[int] = set()
+    rows = list(range(len(ds)))
     for _ in range(4):
-        for i in range(len(ds)):
-            item = ds[i]
-            take, start = calls[-1]
-            window = int(item["window"])
-            assert take == int(cache.tensors["window_take"][window])
+        batch = ds.__getitems__(rows)
+        for i in rows:
+            window = int(batch["window"][i])
+            take = int(cache.tensors["window_take"][window])
+            start = int(batch["start"][i])
             length = int(cache.tensors["take_length"][take])
             assert 0 <= start <= length - cache.window
             stored = int(cache.tensors["window_start"][window])
             assert abs(start - stored) <= stride // 2
             offsets.add(start - stored)
             pair = int(cache.tensors["take_pair"][take])
-            assert int(item["text_id"]) in cache.pair_text_ids[pair]
-            seen_texts.add(int(item["text_id"]))
-            assert item["rot6d"].shape == (cache.window, 21, 6)
-            torch.testing.assert_close(item["trans"][0, [0, 2]], torch.zeros(2), atol=1e-5, rtol=0)
+            assert int(batch["text_id"][i]) in cache.pair_text_ids[pair]
+            seen_texts.add(int(batch["text_id"][i]))
+            # the served window is the take's frames from ``start``, in canonical form
+            rot, trans = cache.clip(take, start)
+            torch.testing.assert_close(batch["rot6d"][i], rot)
+            torch.testing.assert_close(batch["trans"][i], trans)
+        torch.testing.assert_close(batch["trans"][:, 0, [0, 2]], torch.zeros(len(rows), 2), atol=1e-5, rtol=0)
     assert len(offsets) > 3  # it really moves
     assert len(seen_texts) > len(cache.meta["pairs"])  # several phrasings per pair get used
+
+
+def test_target_positions_are_fk_of_the_served_window(cache: MotionCache) -> None:
+    for jitter in (False, True):
+        batch = MotionWindows(cache, "train", jitter=jitter).__getitems__([0, 3, 5])
+        fk = forward_kinematics(
+            sixd_to_matrix(batch["rot6d"]), batch["trans"], batch["offsets"][:, None], cache.skeleton.parents
+        )
+        torch.testing.assert_close(batch["positions"], fk, atol=1e-5, rtol=0)
 
 
 def test_stats_are_computed_on_train_only(synthetic_cache: Path) -> None:

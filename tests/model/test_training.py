@@ -49,7 +49,9 @@ def test_overfitting_eight_windows_reduces_the_loss(synthetic_cache: Path) -> No
     assert all(torch.isfinite(torch.tensor(losses)))
     assert losses[-1] < 0.5 * losses[0], losses
     terms, _ = module._terms(batch)
-    assert set(terms) == {"rotation", "position", "velocity", "text"}
+    assert set(terms) == {"rotation", "position", "velocity", "joint_velocity", "trajectory", "text"}
+    paper, batch = _module(synthetic_cache, LossConfig(recipe="paper"))
+    assert set(paper._terms(batch)[0]) == {"rotation", "position", "velocity", "text"}
 
 
 def test_ablation_weights_remove_terms(synthetic_cache: Path) -> None:
@@ -61,9 +63,10 @@ def test_ablation_weights_remove_terms(synthetic_cache: Path) -> None:
     assert torch.allclose(total_loss(terms, module.run.loss), expected)
     # a zero weight drops a term even when it was computed
     terms["velocity"] = torch.tensor(100.0)
+    terms["joint_velocity"] = torch.tensor(100.0)
     assert torch.allclose(total_loss(terms, module.run.loss), expected)
     with pytest.raises(ValueError, match="zero"):
-        total_loss(terms, LossConfig(0, 0, 0, 0, 0))
+        total_loss(terms, LossConfig(rotation=0, position=0, velocity=0, text=0, image=0))
 
 
 def test_image_term_needs_an_image_tower_and_embeddings(synthetic_cache: Path) -> None:
@@ -103,7 +106,7 @@ def test_train_without_text_loss_logs_no_text(synthetic_cache: Path, tiny_checkp
     assert any("image loss off" in m for m in messages)
     losses = logged_values(tmp_path, "train/loss")
     assert len(losses) == 3
-    rec = [logged_values(tmp_path, f"train/{k}") for k in ("rotation", "position", "velocity")]
+    rec = [logged_values(tmp_path, f"train/{k}") for k in ("rotation", "position", "velocity", "joint_velocity", "trajectory")]
     for i, loss in enumerate(losses):
         assert loss == pytest.approx(sum(r[i] for r in rec), rel=1e-5)
 

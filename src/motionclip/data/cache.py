@@ -52,6 +52,17 @@ def canonical_window(
     return rot6d, trans
 
 
+def canonical_points(points: torch.Tensor, trans: torch.Tensor, yaw: torch.Tensor) -> torch.Tensor:
+    """Apply a window's canonical rigid motion (see :func:`canonical_window`) to world points.
+
+    Args: points (..., T, J, 3), trans (..., T, 3) root translation, yaw (...) of frame 0.
+    """
+    rot_y = yaw_matrix(yaw.float())
+    origin = trans[..., :1, :].clone()
+    origin[..., 1] = 0.0
+    return (points - origin[..., None, :]) @ rot_y[..., None, :, :].transpose(-1, -2)
+
+
 @dataclass
 class MotionCache:
     """In-memory view of a cached dataset file."""
@@ -147,6 +158,30 @@ class MotionCache:
             "pair": self.tensors["take_pair"][take],
             "take": take,
         }
+
+    @cached_property
+    def frame_positions(self) -> torch.Tensor:
+        """(F, J, 3) world joint positions of every stored frame, with its take's bones.
+
+        Computed once (FK without gradients), so training targets need no FK per step;
+        :func:`canonical_points` moves them into a window's canonical frame.
+        """
+        from motionclip.data.fk import forward_kinematics
+
+        t = self.tensors
+        starts, order = torch.sort(t["take_start"])
+        take_of_frame = order[torch.searchsorted(starts, torch.arange(t["rot6d"].shape[0]), right=True) - 1]
+        out = torch.empty(t["rot6d"].shape[0], t["rot6d"].shape[1], 3)
+        with torch.no_grad():
+            for s in range(0, len(out), 65536):
+                rows = slice(s, s + 65536)
+                out[rows] = forward_kinematics(
+                    sixd_to_matrix(t["rot6d"][rows].float()),
+                    t["trans"][rows].float(),
+                    t["take_offsets"][take_of_frame[rows]].float(),
+                    self.skeleton.parents,
+                )
+        return out
 
     def clip(self, take: int, start: int, length: int | None = None) -> tuple[torch.Tensor, torch.Tensor]:
         """Canonical (rot6d, trans) of ``length`` frames of ``take`` from ``start``."""

@@ -9,7 +9,7 @@ import pytorch_lightning as pl
 import torch
 from torch.utils.data import DataLoader, Dataset
 
-from motionclip.data.cache import MotionCache
+from motionclip.data.cache import MotionCache, canonical_points, canonical_window
 from motionclip.errors import DatasetError
 
 
@@ -26,11 +26,16 @@ def feature_stats(rot6d: torch.Tensor, trans: torch.Tensor, eps: float = 1e-3) -
 
 
 class MotionWindows(Dataset):
-    """Windows of one split.
+    """Windows of one split, served a whole batch at a time.
 
     With ``jitter`` (training) each item starts at a random offset within +-stride/2 of
     its stored start, and its text is a random phrasing of its labels; otherwise windows
     and texts are fixed (first phrasing), so validation is deterministic.
+
+    ``__getitems__`` gathers and canonicalises a batch with tensor ops (the DataLoader
+    calls it instead of ``__getitem__`` per item), and every item carries its target joint
+    positions (``positions``), taken from FK computed once per cache, so a training step
+    runs FK only for its prediction.
     """
 
     def __init__(
@@ -49,41 +54,65 @@ class MotionWindows(Dataset):
         self.labels = cache.window_labels(self.indices)
         self.stride = int(cache.meta["config"]["stride"])
         self.image_embeddings = image_embeddings
-        if not jitter:
-            self._rot, self._trans = cache.windows(self.indices)
+        t = cache.tensors
+        n_texts = torch.tensor([len(ids) for ids in cache.pair_text_ids])
+        self._first_text = torch.tensor([ids[0] for ids in cache.pair_text_ids])
+        self._n_texts = n_texts
+        stored = t["window_start"][self.indices]
+        length = t["take_length"][self.labels["take"]]
+        half = self.stride // 2
+        self._lo = (stored - half).clamp_min(0)
+        self._hi = torch.minimum(length - cache.window, stored + half)
+        self._stored = stored
 
     def __len__(self) -> int:
         return len(self.indices)
 
     def __getitem__(self, i: int) -> dict[str, Any]:
-        window = int(self.indices[i])
-        take = int(self.labels["take"][i])
-        pair = int(self.labels["pair"][i])
-        text_ids = self.cache.pair_text_ids[pair]
+        return {k: v[0] for k, v in self.__getitems__([i]).items()}
+
+    def __getitems__(self, rows: list[int]) -> dict[str, torch.Tensor]:
+        r = torch.as_tensor(rows, dtype=torch.long)
+        t = self.cache.tensors
+        take = self.labels["take"][r]
+        pair = self.labels["pair"][r]
         if self.jitter:
-            start = int(self.cache.tensors["window_start"][window])
-            length = int(self.cache.tensors["take_length"][take])
-            half = self.stride // 2
-            lo, hi = max(0, start - half), min(length - self.cache.window, start + half)
-            start = int(torch.randint(lo, hi + 1, ()).item())
-            rot, trans = self.cache.clip(take, start)
-            text_id = text_ids[int(torch.randint(len(text_ids), ()).item())]
+            lo, hi = self._lo[r], self._hi[r]
+            start = lo + (torch.rand(len(r)) * (hi - lo + 1)).long().clamp_max(hi - lo)
+            pick = (torch.rand(len(r)) * self._n_texts[pair]).long().clamp_max(self._n_texts[pair] - 1)
+            text_id = self._first_text[pair] + pick
         else:
-            rot, trans = self._rot[i], self._trans[i]
-            text_id = text_ids[0]
-        item = {
+            start = self._stored[r]
+            text_id = self._first_text[pair]
+        g = t["take_start"][take] + start
+        frames = g[:, None] + torch.arange(self.cache.window)[None]
+        trans_world = t["trans"][frames]
+        rot, trans = canonical_window(t["rot6d"][frames], trans_world, t["yaw"][g])
+        positions = canonical_points(self.cache.frame_positions[frames], trans_world, t["yaw"][g])
+        window = self.indices[r]
+        batch = {
             "rot6d": rot,
             "trans": trans,
-            "offsets": self.cache.tensors["take_offsets"][take],
-            "content": self.labels["content"][i],
-            "style": self.labels["style"][i],
-            "dataset": self.labels["dataset"][i],
-            "text_id": torch.tensor(text_id),
-            "window": torch.tensor(window),
+            "positions": positions,
+            "offsets": t["take_offsets"][take],
+            "content": self.labels["content"][r],
+            "style": self.labels["style"][r],
+            "dataset": self.labels["dataset"][r],
+            "pair": pair,
+            "text_id": text_id,
+            "window": window,
+            "start": start,
         }
         if self.image_embeddings is not None:
-            item["image_emb"] = self.image_embeddings[window]
-        return item
+            batch["image_emb"] = self.image_embeddings[window]
+        return batch
+
+
+def collate_batch(batch: Any) -> Any:
+    """Collate for :class:`MotionWindows`: batches come already stacked from ``__getitems__``."""
+    if isinstance(batch, dict):
+        return batch
+    return torch.utils.data.default_collate(batch)
 
 
 class MotionDataModule(pl.LightningDataModule):
@@ -126,6 +155,7 @@ class MotionDataModule(pl.LightningDataModule):
             num_workers=self.num_workers,
             persistent_workers=self.num_workers > 0,
             drop_last=shuffle and len(self.cache.window_indices(split)) > self.batch_size,
+            collate_fn=collate_batch,
         )
 
     def train_dataloader(self) -> DataLoader:

@@ -89,7 +89,8 @@ def load_checkpoint(path: str | Path | None = None, device: str = "cpu") -> Moti
     meta = read_metadata(p)
     try:
         state = load_file(str(p))
-        cfg = from_dict(ModelConfig, meta["model"])
+        # checkpoints from before ``unit_latent`` decoded raw latents
+        cfg = from_dict(ModelConfig, {"unit_latent": False, **meta["model"]})
         skeleton = Skeleton.from_dict(meta["skeleton"])
         model = MotionCLIP(
             cfg,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import pytorch_lightning as pl
@@ -9,7 +10,14 @@ import torch
 import torch.nn.functional as F
 
 from motionclip.config import TrainRunConfig
-from motionclip.model.losses import cosine_distance, reconstruction_losses, total_loss
+from motionclip.model.losses import (
+    LossScales,
+    contrastive_loss,
+    cosine_distance,
+    normalised_reconstruction_losses,
+    paper_reconstruction_losses,
+    total_loss,
+)
 from motionclip.model.motionclip import MotionCLIP
 
 
@@ -22,6 +30,9 @@ class MotionCLIPModule(pl.LightningModule):
         zero_shot: per dataset name, (content ids, (n_classes, D) class-prompt embeddings)
             for the validation zero-shot content accuracy.
         use_image: whether batches carry ``image_emb`` and the image loss is on.
+        loss_scales: normalisers of the "normalised" loss recipe (identity if None).
+        autocast_dtype: run the transformer under autocast in this dtype (bf16 mixed
+            precision); FK and the losses stay in fp32.
     """
 
     def __init__(
@@ -32,6 +43,8 @@ class MotionCLIPModule(pl.LightningModule):
         zero_shot: dict[str, tuple[list[int], torch.Tensor]] | None = None,
         dataset_ids: dict[str, int] | None = None,
         use_image: bool = False,
+        loss_scales: LossScales | None = None,
+        autocast_dtype: torch.dtype | None = None,
     ) -> None:
         super().__init__()
         self.model = model
@@ -40,18 +53,55 @@ class MotionCLIPModule(pl.LightningModule):
         self.register_buffer("text_embeddings", text_embeddings.float(), persistent=False)
         self.zero_shot = zero_shot or {}
         self.dataset_ids = dataset_ids or {}
+        self.loss_scales = loss_scales or LossScales.identity()
+        self.autocast_dtype = autocast_dtype
         self._val_z: list[torch.Tensor] = []
         self._val_content: list[torch.Tensor] = []
         self._val_dataset: list[torch.Tensor] = []
 
+    def _autocast(self, device: torch.device) -> Any:
+        enabled = self.autocast_dtype is not None
+        return torch.autocast(device.type, dtype=self.autocast_dtype or torch.bfloat16, enabled=enabled)
+
+    def _reconstruction(
+        self, out: torch.Tensor, features: torch.Tensor, batch: dict[str, torch.Tensor], pos: torch.Tensor
+    ) -> dict[str, torch.Tensor]:
+        """Loss terms of decoded standardised features ``out`` (B, T, F) against the batch."""
+        pred_rot, pred_trans = self.model.denormalise(out)
+        pred_pos = self.model.positions(pred_rot, pred_trans, batch["offsets"])
+        if self.run.loss.recipe == "paper":
+            return paper_reconstruction_losses(pred_rot, pred_trans, pred_pos, batch["rot6d"], batch["trans"], pos)
+        return normalised_reconstruction_losses(out, pred_pos, features, pos, self.loss_scales)
+
     def _terms(self, batch: dict[str, torch.Tensor]) -> tuple[dict[str, torch.Tensor], torch.Tensor]:
-        rot, trans, offsets = batch["rot6d"], batch["trans"], batch["offsets"]
-        z, pred_rot, pred_trans = self.model(rot, trans)
-        pos = self.model.positions(rot, trans, offsets)
-        pred_pos = self.model.positions(pred_rot, pred_trans, offsets)
-        terms = reconstruction_losses(pred_rot, pred_trans, pred_pos, rot, trans, pos)
-        if self.run.loss.text > 0:
-            terms["text"] = cosine_distance(z, self.text_embeddings[batch["text_id"]])
+        rot, trans = batch["rot6d"], batch["trans"]
+        if "positions" in batch:
+            pos = batch["positions"]
+        else:
+            with torch.no_grad():
+                pos = self.model.positions(rot, trans, batch["offsets"])
+        features = self.model.normalise(rot, trans)
+        frames = rot.shape[1]
+        loss = self.run.loss
+        text = self.text_embeddings[batch["text_id"]]
+        with self._autocast(rot.device):
+            z = self.model.encoder(features)
+            out = self.model.decode_normalised(z, frames)
+            out_text = None
+            if loss.text_reconstruction > 0:
+                # decode the clip's text as generation does: its direction, at the latents' norm
+                scale = 1.0 if self.model.cfg.unit_latent else z.detach().float().norm(dim=-1, keepdim=True).mean()
+                out_text = self.model.decode_normalised(text * scale, frames)
+        z = z.float()
+        terms = self._reconstruction(out.float(), features, batch, pos)
+        if out_text is not None:
+            rec = self._reconstruction(out_text.float(), features, batch, pos)
+            terms.update({f"textrec_{k}": v for k, v in rec.items()})
+        if loss.text > 0:
+            terms["text"] = cosine_distance(z, text)
+        if loss.contrastive > 0 and "pair" in batch:
+            same = batch["pair"][:, None] == batch["pair"][None, :]
+            terms["contrastive"] = contrastive_loss(z, text, same, loss.temperature)
         if self.use_image and "image_emb" in batch:
             # rows of zeros are windows render-frames skipped (e.g. --split train): no image target
             image = batch["image_emb"].float()
@@ -104,4 +154,24 @@ class MotionCLIPModule(pl.LightningModule):
             self.log("val/zs_content_acc", correct / total, prog_bar=True)
 
     def configure_optimizers(self) -> Any:
-        return torch.optim.AdamW(self.model.parameters(), lr=self.run.train.lr, weight_decay=self.run.train.weight_decay)
+        params = [p for p in self.model.parameters() if p.requires_grad]
+        t = self.run.train
+        try:  # one fused kernel for the whole update (CPU and CUDA, torch >= 2.4)
+            opt = torch.optim.AdamW(params, lr=t.lr, weight_decay=t.weight_decay, fused=True)
+        except (RuntimeError, TypeError):
+            opt = torch.optim.AdamW(params, lr=t.lr, weight_decay=t.weight_decay, foreach=True)
+        if t.warmup_steps <= 0 and t.lr_schedule == "constant":
+            return opt
+        schedule = torch.optim.lr_scheduler.LambdaLR(opt, lambda step: lr_factor(step, t.warmup_steps, t.lr_schedule, t.max_steps))
+        return {"optimizer": opt, "lr_scheduler": {"scheduler": schedule, "interval": "step"}}
+
+
+def lr_factor(step: int, warmup: int, schedule: str, total: int) -> float:
+    """Multiplier of the base learning rate at ``step``: linear warm-up, then constant or
+    cosine decay to 0.1 at ``total``."""
+    if warmup > 0 and step < warmup:
+        return (step + 1) / warmup
+    if schedule != "cosine" or total <= warmup:
+        return 1.0
+    progress = min(1.0, (step - warmup) / (total - warmup))
+    return 0.1 + 0.9 * 0.5 * (1.0 + math.cos(math.pi * progress))

@@ -1,6 +1,21 @@
-"""The paper's losses (eq. 1-4): reconstruction terms and embedding alignment."""
+"""Losses: reconstruction terms and embedding alignment (eq. 1-4 of the paper).
+
+Two reconstruction recipes:
+
+- ``normalised`` (default): every term is measured in units of the training data's own
+  spread, so limb motion counts as much as the root path. Rotation/translation features
+  are compared after the model's standardisation; joint positions are root-relative and
+  divided by their spread; the root path has its own term; velocities are frame
+  differences in the units of the quantity they differentiate.
+- ``paper``: the raw terms (MSE on 6D + root translation in metres, on global joint
+  positions in m^2, and on raw 6D frame differences). In those units the root path (metres
+  of travel) dwarfs limb rotations (6D changes of ~0.01 per frame), and a decoder that
+  glides a still pose already minimises most of the loss: the frozen-limb failure.
+"""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
@@ -8,12 +23,66 @@ import torch.nn.functional as F
 from motionclip.config import LossConfig
 
 
+@dataclass
+class LossScales:
+    """Data-derived normalisers for the ``normalised`` recipe (computed on train windows).
+
+    Scalars, one per kind of quantity: per-feature scales would blow up features that
+    barely move (a nearly fixed joint's 6D numbers) and make the loss chase their noise.
+    Velocities are measured in the units of what they differentiate, so their weight
+    (``loss.velocity``) says how much a per-frame change counts against a pose error.
+
+    joint_std: spread (RMS about the mean pose) of root-relative joint positions, metres.
+    trajectory_std: spread of the root translation within a window, metres.
+    """
+
+    joint_std: float
+    trajectory_std: float
+
+    @classmethod
+    def from_data(cls, positions: torch.Tensor, eps: float = 1e-4) -> LossScales:
+        """positions (N, T, J, 3) metres (joint 0 = root)."""
+        rel = positions - positions[..., :1, :]
+        root = positions[..., 0, :]
+
+        def rms(x: torch.Tensor) -> float:
+            return max(float(x.square().mean().sqrt()), eps)
+
+        return cls(
+            joint_std=rms(rel - rel.mean(dim=(0, 1), keepdim=True)),
+            trajectory_std=rms(root - root.mean(dim=1, keepdim=True)),
+        )
+
+    @classmethod
+    def identity(cls) -> LossScales:
+        return cls(1.0, 1.0)
+
+
 def cosine_distance(z: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     """Mean of ``1 - cos(z, target)`` over the batch."""
     return (1.0 - F.cosine_similarity(z, target, dim=-1)).mean()
 
 
-def reconstruction_losses(
+def contrastive_loss(
+    z: torch.Tensor, text: torch.Tensor, same: torch.Tensor, temperature: float = 0.07
+) -> torch.Tensor:
+    """Symmetric InfoNCE between motion latents (B, D) and their texts (B, D).
+
+    ``same`` (B, B) marks pairs that share a label (several windows of one label in a
+    batch are all positives for each other, so they are not pushed apart).
+    """
+    logits = F.normalize(z, dim=-1) @ F.normalize(text, dim=-1).T / temperature
+    target = same.float() / same.float().sum(-1, keepdim=True)
+    m2t = -(target * logits.log_softmax(-1)).sum(-1).mean()
+    t2m = -(target * logits.T.log_softmax(-1)).sum(-1).mean()
+    return (m2t + t2m) / 2
+
+
+def _delta(x: torch.Tensor) -> torch.Tensor:
+    return x[:, 1:] - x[:, :-1]
+
+
+def paper_reconstruction_losses(
     pred_rot: torch.Tensor,
     pred_trans: torch.Tensor,
     pred_pos: torch.Tensor,
@@ -21,28 +90,59 @@ def reconstruction_losses(
     trans: torch.Tensor,
     pos: torch.Tensor,
 ) -> dict[str, torch.Tensor]:
-    """L2 on 6D rotations (+ root translation), joint positions, and rotation velocities."""
+    """The raw terms: L2 on 6D rotations (+ root translation), joint positions, 6D velocities."""
     pred_pose = torch.cat([pred_rot.flatten(-2), pred_trans], dim=-1)
     pose = torch.cat([rot.flatten(-2), trans], dim=-1)
     return {
         "rotation": F.mse_loss(pred_pose, pose),
         "position": F.mse_loss(pred_pos, pos),
-        "velocity": F.mse_loss(pred_pose[:, 1:] - pred_pose[:, :-1], pose[:, 1:] - pose[:, :-1]),
+        "velocity": F.mse_loss(_delta(pred_pose), _delta(pose)),
+    }
+
+
+def normalised_reconstruction_losses(
+    pred_features: torch.Tensor,
+    pred_pos: torch.Tensor,
+    features: torch.Tensor,
+    pos: torch.Tensor,
+    scales: LossScales,
+) -> dict[str, torch.Tensor]:
+    """Terms in data units (a still mean pose scores about 1 on the pose terms).
+
+    features (B, T, F) standardised; positions (B, T, J, 3) metres, joint 0 = root.
+    """
+    rel, pred_rel = pos - pos[..., :1, :], pred_pos - pred_pos[..., :1, :]
+    return {
+        "rotation": F.mse_loss(pred_features, features),
+        "velocity": F.mse_loss(_delta(pred_features), _delta(features)),
+        "position": F.mse_loss(pred_rel, rel) / scales.joint_std**2,
+        "joint_velocity": F.mse_loss(_delta(pred_rel), _delta(rel)) / scales.joint_std**2,
+        "trajectory": F.mse_loss(pred_pos[..., 0, :], pos[..., 0, :]) / scales.trajectory_std**2,
     }
 
 
 def total_loss(terms: dict[str, torch.Tensor], cfg: LossConfig) -> torch.Tensor:
-    """Weighted sum; terms whose lambda is 0 (ablations) are skipped entirely."""
+    """Weighted sum; terms whose lambda is 0 (ablations) are skipped entirely.
+
+    Terms computed on text-decoded motions (``text_*``) are summed and weighted by
+    ``text_reconstruction``.
+    """
     weights = {
         "rotation": cfg.rotation,
         "position": cfg.position,
         "velocity": cfg.velocity,
+        "joint_velocity": cfg.velocity,
+        "trajectory": cfg.trajectory,
         "text": cfg.text,
         "image": cfg.image,
+        "contrastive": cfg.contrastive,
     }
     out = None
     for name, value in terms.items():
-        w = weights.get(name, 0.0)
+        if name.startswith("textrec_"):
+            w = cfg.text_reconstruction * weights.get(name.removeprefix("textrec_"), 0.0)
+        else:
+            w = weights.get(name, 0.0)
         if w:
             out = value * w if out is None else out + value * w
     if out is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -94,9 +95,19 @@ class MotionCLIP(nn.Module):
         """Latent z (B, D) of canonical windows."""
         return self.encoder(self.normalise(rot6d, trans), mask)
 
+    def decoder_input(self, z: torch.Tensor) -> torch.Tensor:
+        """What the decoder sees of z (B, D): its direction at norm sqrt(D) with ``unit_latent``."""
+        if self.cfg.unit_latent:
+            return torch.nn.functional.normalize(z, dim=-1) * math.sqrt(z.shape[-1])
+        return z
+
+    def decode_normalised(self, z: torch.Tensor, frames: int) -> torch.Tensor:
+        """z (B, D) -> standardised features (B, frames, F)."""
+        return self.decoder(self.decoder_input(z), frames)
+
     def decode_features(self, z: torch.Tensor, frames: int) -> tuple[torch.Tensor, torch.Tensor]:
         """z (B, D) -> rot6d (B, frames, J, 6), trans (B, frames, 3)."""
-        return self.denormalise(self.decoder(z, frames))
+        return self.denormalise(self.decode_normalised(z, frames).float())
 
     def forward(self, rot6d: torch.Tensor, trans: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         z = self.encode(rot6d, trans)

@@ -19,6 +19,8 @@ from motionclip.errors import MotionCLIPError
 from motionclip.model.checkpoint import save_checkpoint
 from motionclip.model.ckpt_io import SafetensorsCheckpointIO
 from motionclip.model.lightning import MotionCLIPModule
+from motionclip.model.losses import LossScales
+from motionclip.model.precision import resolve_precision
 from motionclip.model.motionclip import MotionCLIP
 
 
@@ -122,6 +124,17 @@ def zero_shot_prompts(dm: MotionDataModule, backend: Any) -> tuple[dict[str, tup
 
 
 @torch.no_grad()
+def loss_scales(model: MotionCLIP, dm: MotionDataModule, max_windows: int = 2048) -> LossScales:
+    """Normalisers of the "normalised" loss recipe, from a seeded subset of train windows."""
+    idx = dm.cache.window_indices("train")
+    if len(idx) > max_windows:
+        idx = idx[torch.randperm(len(idx), generator=torch.Generator().manual_seed(0))[:max_windows]]
+    rot, trans = dm.cache.windows(idx)
+    offsets = dm.cache.tensors["take_offsets"][dm.cache.tensors["window_take"][idx]]
+    return LossScales.from_data(model.positions(rot, trans, offsets))
+
+
+@torch.no_grad()
 def mean_latent_norm(model: MotionCLIP, dm: MotionDataModule, max_windows: int = 2048) -> float:
     """Mean length of training-window latents (seeded subset), stored in the checkpoint."""
     idx = dm.cache.window_indices("train")
@@ -182,8 +195,13 @@ def train(
         log(f"initialised weights from {run.train.init_from}")
     if torch.cuda.is_available():
         torch.set_float32_matmul_precision("high")
-    module = MotionCLIPModule(model, run, text_embeddings, zero_shot, dataset_ids, use_image)
     t = run.train
+    precision, autocast_dtype, precision_note = resolve_precision(t.precision, t.accelerator)
+    log(f"precision: {precision_note}")
+    scales = loss_scales(model, dm) if run.loss.recipe == "normalised" else None
+    module = MotionCLIPModule(
+        model, run, text_embeddings, zero_shot, dataset_ids, use_image, loss_scales=scales, autocast_dtype=autocast_dtype
+    )
     ckpt_path = None
     keep_rows = None
     if resume is not None:
@@ -203,7 +221,7 @@ def train(
         accelerator=t.accelerator,
         devices=t.devices,
         strategy=t.strategy,
-        precision=t.precision,
+        precision=precision,
         max_epochs=t.max_epochs,
         max_steps=t.max_steps,
         max_time={"minutes": t.max_minutes} if t.max_minutes > 0 else None,

@@ -5,9 +5,15 @@
 - FID: Frechet distance between Gaussians fitted to judge features of the generated set and
   of the real test windows;
 - diversity: mean feature distance over ``S_d = 200`` random pairs of the set;
-- multimodality: mean feature distance over ``S_l = 20`` random pairs within each content
-  class, averaged over classes (MotionCLIP is deterministic per prompt, so this measures
-  the variety between prompts of one content, e.g. its styles).
+- within-content variety (``within_content_variety``): mean feature distance over
+  ``S_l = 20`` random pairs within each content class, averaged over classes. This is the
+  variety *between prompts* of one content (e.g. its styles), NOT ACTOR's multimodality
+  (variety among samples of one prompt), which needs sampling;
+- realism (:mod:`.realism`): limb speed, step amplitude, foot skating and jerk of the
+  generated motions beside the real windows of the same content;
+- R-precision (Guo et al. 2022 protocol, in MotionCLIP's own latent space): each generated
+  motion is re-encoded and its prompt ranked among itself and 31 other prompts by cosine;
+  top-1/2/3 hit rates. ``reencoding_cosine`` is ``cos(E(D(t)), t)`` for the text latent t.
 
 The real "ceiling" uses the same recipe on real data: judge accuracy on the test windows,
 and FID/diversity/multimodality for a matched real set (one random TRAIN window per prompt
@@ -78,7 +84,7 @@ def _set_stats(
         "style_acc": float((pred["style"] == style).float().mean()),
         "fid": fid(pred["features"], ref),
         "diversity": diversity(pred["features"]),
-        "multimodality": multimodality(pred["features"], content),
+        "within_content_variety": multimodality(pred["features"], content),
         "n": len(content),
     }
 
@@ -135,9 +141,71 @@ def generation_quality(
         real.update(
             fid=fid(matched["features"], real_test["features"]),
             diversity=diversity(matched["features"]),
-            multimodality=multimodality(matched["features"], content[keep_t]),
+            within_content_variety=multimodality(matched["features"], content[keep_t]),
             matched_n=len(picks),
         )
     else:
-        real.update(fid=None, diversity=None, multimodality=None, matched_n=0)
+        real.update(fid=None, diversity=None, within_content_variety=None, matched_n=0)
+    generated.update(latent_checks(model, [p.text for p in prompts], g_rot, g_tr, seed))
+    generated["realism"] = _realism(model, cache, g_rot, g_tr, content, test_idx)
     return {"generated": generated, "real": real}
+
+
+R_PRECISION_POOL = 32
+
+
+@torch.no_grad()
+def latent_checks(
+    model: MotionCLIP, texts: Sequence[str], g_rot: torch.Tensor, g_tr: torch.Tensor, seed: int = 0
+) -> dict[str, Any]:
+    """R-precision (top-1/2/3 among 32 prompts) and re-encoding cosine of generated motions."""
+    import torch.nn.functional as F
+
+    unique = sorted(set(texts))
+    emb = F.normalize(model.encode_text(unique), dim=-1)
+    row = torch.tensor([unique.index(t) for t in texts])
+    z = F.normalize(model.encode(g_rot, g_tr).cpu(), dim=-1)
+    reenc = float((z * emb[row]).sum(-1).mean())
+    out: dict[str, Any] = {"reencoding_cosine": reenc, "r_precision": None}
+    if len(unique) < 2:
+        return out
+    g = torch.Generator().manual_seed(seed)
+    pool = min(R_PRECISION_POOL, len(unique))
+    hits = torch.zeros(3)
+    for i in range(len(texts)):
+        others = torch.randperm(len(unique), generator=g)
+        others = others[others != row[i]][: pool - 1]
+        cand = torch.cat([row[i : i + 1], others])
+        sims = z[i] @ emb[cand].T
+        rank = int((sims > sims[0]).sum())  # 0 = the right prompt ranks first
+        for k in range(3):
+            hits[k] += rank <= k
+    out["r_precision"] = {f"top{k + 1}": float(hits[k] / len(texts)) for k in range(3)}
+    out["r_precision"]["pool"] = pool
+    return out
+
+
+def _realism(
+    model: MotionCLIP,
+    cache: MotionCache,
+    g_rot: torch.Tensor,
+    g_tr: torch.Tensor,
+    content: torch.Tensor,
+    test_idx: torch.Tensor,
+) -> dict[str, Any]:
+    """Realism of generated motions vs the evaluated split's windows of the same content
+    (both on the model's mean skeleton, as the judge sees them)."""
+    from motionclip.apps.eval import realism
+    from motionclip.data.fk import forward_kinematics
+    from motionclip.data.rotations import sixd_to_matrix
+
+    feet = realism.foot_joints(model.skeleton)
+    parents = model.skeleton.parents
+    offsets = model.offsets.cpu()
+    real_stats = []
+    for s in range(0, len(test_idx), 256):
+        rot, tr = cache.windows(test_idx[s : s + 256])
+        real_stats.append(realism.window_stats(forward_kinematics(sixd_to_matrix(rot), tr, offsets, parents), cache.fps, feet))
+    real = {k: torch.cat([r[k] for r in real_stats]) for k in real_stats[0]}
+    gen = realism.window_stats(forward_kinematics(sixd_to_matrix(g_rot), g_tr, offsets, parents), cache.fps, feet)
+    return realism.compare(gen, content, real, cache.window_labels(test_idx)["content"], cache.contents)

@@ -39,14 +39,22 @@ RECALL_KS = (1, 5, 10)
 def reconstruction(
     model: MotionCLIP, cache: MotionCache, idx: torch.Tensor, z: torch.Tensor | None = None, size: int = 256
 ) -> dict[str, float]:
-    """Mean position (mm), rotation (deg) and velocity (mm/frame) errors of encode->decode.
+    """Mean position (mm), rotation (deg) and velocity (mm/frame) errors of encode->decode,
+    the re-encoding consistency ``cos(E(D(z)), z)`` and the realism statistics of the
+    reconstructions beside the real windows' (:mod:`.realism`).
 
     ``z``: the windows' latents if already computed (saves re-encoding).
     """
+    from motionclip.apps.eval import realism
+
     model.eval()
     device = model.rot_mean.device
-    sums = {"pos": 0.0, "pos_rel": 0.0, "rot": 0.0, "vel": 0.0}
+    feet = realism.foot_joints(model.skeleton)
+    sums = {"pos": 0.0, "pos_rel": 0.0, "rot": 0.0, "vel": 0.0, "reenc": 0.0}
     counts = {"pos": 0, "rot": 0, "vel": 0}
+    stats_real: list[dict[str, torch.Tensor]] = []
+    stats_rec: list[dict[str, torch.Tensor]] = []
+    content = cache.window_labels(idx)["content"]
     for s in range(0, len(idx), size):
         b = idx[s : s + size]
         rot, tr = cache.windows(b)
@@ -60,6 +68,10 @@ def reconstruction(
         rel = ((p_pos - p_pos[..., :1, :]) - (pos - pos[..., :1, :])).norm(dim=-1)
         ang = roma.rotmat_geodesic_distance(sixd_to_matrix(p_rot), sixd_to_matrix(rot))
         vel = ((p_pos[:, 1:] - p_pos[:, :-1]) - (pos[:, 1:] - pos[:, :-1])).norm(dim=-1)
+        stats_real.append(realism.window_stats(pos, cache.fps, feet))
+        stats_rec.append(realism.window_stats(p_pos, cache.fps, feet))
+        z_again = model.encode(p_rot, p_tr)
+        sums["reenc"] += float(F.cosine_similarity(z_again, zb, dim=-1).sum())
         sums["pos"] += float(err.sum())
         sums["pos_rel"] += float(rel.sum())
         sums["rot"] += float(ang.sum())
@@ -72,8 +84,16 @@ def reconstruction(
         "mpjpe_root_relative_mm": 1000.0 * sums["pos_rel"] / counts["pos"],
         "rotation_error_deg": math.degrees(sums["rot"] / counts["rot"]),
         "velocity_error_mm_per_frame": 1000.0 * sums["vel"] / max(1, counts["vel"]),
+        "reencoding_cosine": sums["reenc"] / max(1, len(idx)),
+        "realism": realism.compare(
+            _cat(stats_rec), content, _cat(stats_real), content, cache.contents
+        ),
         "windows": len(idx),
     }
+
+
+def _cat(parts: list[dict[str, torch.Tensor]]) -> dict[str, torch.Tensor]:
+    return {k: torch.cat([p[k] for p in parts]) for k in parts[0]} if parts else {}
 
 
 def topk_hits(z: torch.Tensor, emb: torch.Tensor, truth: torch.Tensor, ks: tuple[int, ...]) -> dict[int, int]:

@@ -28,7 +28,10 @@ def print_eval(report: dict[str, Any], console: Console) -> None:
     t.add_row("MPJPE root-relative (mm)", _num(r["mpjpe_root_relative_mm"]))
     t.add_row("rotation error (deg)", _num(r["rotation_error_deg"], ".2f"))
     t.add_row("velocity error (mm/frame)", _num(r["velocity_error_mm_per_frame"], ".2f"))
+    t.add_row("re-encoding cos(E(D(z)), z)", _num(r.get("reencoding_cosine"), ".3f"))
     console.print(t)
+    if "realism" in r:
+        print_realism(r["realism"], console, "Reconstruction realism (vs the same real windows)")
 
     t = Table("labels", "dataset", "classes", "windows", "top-1", "top-5", title="Zero-shot recognition")
     for key in ("content", "style"):
@@ -52,20 +55,40 @@ def print_eval(report: dict[str, Any], console: Console) -> None:
     if g is None:
         console.print("generation: skipped (no --judge; train one with `motionclip eval train-judge`)")
         return
-    t = Table("set", "content acc", "style acc", "FID", "diversity", "multimodality", "n", title="Generation (judge)")
+    t = Table("set", "content acc", "style acc", "FID", "diversity", "variety/content", "n", title="Generation (judge)")
     gen, real = g["generated"], g["real"]
     t.add_row(
         "generated", _pct(gen["content_acc"]), _pct(gen["style_acc"]), _num(gen["fid"], ".2f"),
-        _num(gen["diversity"], ".2f"), _num(gen["multimodality"], ".2f"), str(gen["n"]),
+        _num(gen["diversity"], ".2f"), _num(gen["within_content_variety"], ".2f"), str(gen["n"]),
     )  # fmt: skip
     t.add_row(
         "real (ceiling)", _pct(real["content_acc"]), _pct(real["style_acc"]), _num(real["fid"], ".2f"),
-        _num(real["diversity"], ".2f"), _num(real["multimodality"], ".2f"), str(real["matched_n"]),
+        _num(real["diversity"], ".2f"), _num(real["within_content_variety"], ".2f"), str(real["matched_n"]),
     )  # fmt: skip
     console.print(t)
     console.print(
         f"prompts: {g['prompts']['count']} from {g['prompts']['source']}; real accuracy on {real['accuracy_on']}"
     )
+    rp = gen.get("r_precision")
+    if rp:
+        console.print(
+            f"R-precision (latent space, pool {rp['pool']}): top-1 {_pct(rp['top1'])}, top-2 {_pct(rp['top2'])}, "
+            f"top-3 {_pct(rp['top3'])}; re-encoding cosine {_num(gen.get('reencoding_cosine'), '.3f')}"
+        )
+    if "realism" in gen:
+        print_realism(gen["realism"], console, "Generation realism (vs real windows of the same content)")
+
+
+def print_realism(rep: dict[str, Any], console: Console, title: str) -> None:
+    """Overall realism metrics and the per-content limb-speed ratios."""
+    t = Table("metric", "value", "real", "ratio (mean / min over contents)", title=title)
+    for key, v in rep["overall"].items():
+        unit = rep["units"][key]
+        mean, low = v["ratio_mean_over_contents"], v["ratio_min_over_contents"]
+        t.add_row(f"{key} ({unit})", _num(v["value"], ".3f"), _num(v["real"], ".3f"), f"{_num(mean, '.2f')} / {_num(low, '.2f')}")
+    console.print(t)
+    cells = [f"{name} {_num(e['limb_speed']['ratio'], '.2f')}" for name, e in rep["per_content"].items() if "limb_speed" in e]
+    console.print("limb-speed ratio per content: " + ", ".join(cells))
 
 
 def print_ablation(report: dict[str, Any], console: Console) -> None:

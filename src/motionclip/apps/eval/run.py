@@ -10,9 +10,10 @@ Schema (``format: motionclip-eval-v1``)::
      retrieval: {text_to_motion|motion_to_text: {R@1, R@5, R@10, chance: {R@k},
                                                  queries, candidates}, hit},
      generation: null | {judge, prompts: {source, count},
-                         generated: {content_acc, style_acc, fid, diversity, multimodality, n},
+                         generated: {content_acc, style_acc, fid, diversity, within_content_variety, n,
+                                    realism, r_precision, reencoding_cosine},
                          real: {content_acc, style_acc, accuracy_on, fid, diversity,
-                                multimodality, matched_n}}}
+                                within_content_variety, matched_n}}}
 
 Protocol details live in :mod:`.metrics` and :mod:`.generation`.
 """
