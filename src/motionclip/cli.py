@@ -152,16 +152,28 @@ def generate(
     out: Annotated[Path, typer.Option("--out", "-o", help=".bvh, .bvh.gz, .npz, .mp4, .gif or .png")] = Path(
         "motion.bvh"
     ),
-    frames: Annotated[int, typer.Option(help="Frames to generate.")] = 60,
+    frames: Annotated[Optional[int], typer.Option(help="Frames to generate (default: 2 s).")] = None,
+    seconds: Annotated[Optional[float], typer.Option(help="Duration in seconds (up to 60), instead of --frames.")] = None,
     grid: Annotated[bool, typer.Option(help="Render all prompts side by side in one video.")] = False,
+    samples: Annotated[int, typer.Option(help="Different motions per prompt.")] = 1,
+    seed: Annotated[int, typer.Option(help="Same seed, same motions.")] = 0,
+    bank_weight: Annotated[
+        Optional[float],
+        typer.Option(help="0 = decode the text embedding itself (the paper); up to 1 = a training latent near it."),
+    ] = None,
     checkpoint: CheckpointOpt = None,
 ) -> None:
     """Text to motion."""
-    from motionclip.apps.generate import generate_to_files, validate_prompts
+    from motionclip.apps.generate import duration_frames, generate_to_files, validate_prompts, validate_samples
 
     prompts = validate_prompts(texts)
+    validate_samples(samples, seed)
     model = load_model(checkpoint)
-    for p in generate_to_files(model, prompts, out, frames=frames, grid=grid):
+    frames = duration_frames(model, frames, seconds)
+    paths = generate_to_files(
+        model, prompts, out, frames=frames, grid=grid, samples=samples, seed=seed, bank_weight=bank_weight
+    )
+    for p in paths:
         print(p)
 
 

@@ -46,6 +46,19 @@ class ModelConfig:
 
 
 @dataclass
+class GenerationConfig:
+    """How text latents are decoded (see :mod:`motionclip.model.latent_bank`).
+
+    ``bank_weight`` 0 decodes the text embedding itself (the paper); 1 decodes a training
+    latent near it; in between, their spherical interpolation. Stored in checkpoints.
+    """
+
+    bank_weight: float = 0.75
+    top_k: int = 16
+    temperature: float = 0.05
+
+
+@dataclass
 class LossConfig:
     """Loss weights (eq. 1-4 of the paper). Set a lambda to 0 to drop that term.
 
@@ -113,7 +126,8 @@ PRESETS: dict[str, list[str]] = {
         "model.dropout=0",
         "train.lr=3e-4",
         "train.batch_size=128",
-        "loss.text=0.1",
+        # the normalised reconstruction terms are ~1, so alignment needs a weight of that order
+        "loss.text=1.0",
         "loss.contrastive=0.1",
     ],
 }

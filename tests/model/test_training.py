@@ -60,13 +60,14 @@ def test_ablation_weights_remove_terms(synthetic_cache: Path) -> None:
     assert "text" not in terms and "image" not in terms
     full = LossConfig(text=0.0, velocity=0.0)
     expected = terms["rotation"] * full.rotation + terms["position"] * full.position
+    expected = expected + terms["trajectory"] * full.trajectory
     assert torch.allclose(total_loss(terms, module.run.loss), expected)
     # a zero weight drops a term even when it was computed
     terms["velocity"] = torch.tensor(100.0)
     terms["joint_velocity"] = torch.tensor(100.0)
     assert torch.allclose(total_loss(terms, module.run.loss), expected)
     with pytest.raises(ValueError, match="zero"):
-        total_loss(terms, LossConfig(rotation=0, position=0, velocity=0, text=0, image=0))
+        total_loss(terms, LossConfig(rotation=0, position=0, velocity=0, trajectory=0, text=0, image=0))
 
 
 def test_image_term_needs_an_image_tower_and_embeddings(synthetic_cache: Path) -> None:
@@ -106,9 +107,12 @@ def test_train_without_text_loss_logs_no_text(synthetic_cache: Path, tiny_checkp
     assert any("image loss off" in m for m in messages)
     losses = logged_values(tmp_path, "train/loss")
     assert len(losses) == 3
-    rec = [logged_values(tmp_path, f"train/{k}") for k in ("rotation", "position", "velocity", "joint_velocity", "trajectory")]
+    w = run.loss
+    weights = {"rotation": w.rotation, "position": w.position, "velocity": w.velocity,
+               "joint_velocity": w.velocity, "trajectory": w.trajectory}  # fmt: skip
+    rec = {k: logged_values(tmp_path, f"train/{k}") for k in weights}
     for i, loss in enumerate(losses):
-        assert loss == pytest.approx(sum(r[i] for r in rec), rel=1e-5)
+        assert loss == pytest.approx(sum(weights[k] * r[i] for k, r in rec.items()), rel=1e-4)
 
 
 def _is_safetensors(path: Path) -> dict:

@@ -118,6 +118,7 @@ def _decode(model, z: torch.Tensor, frames: int) -> np.ndarray:  # noqa: ANN001
 
 def test_edit_with_and_without_sub(client, web_model) -> None:  # noqa: ANN001
     e = web_model.text_latent(["a person walks", "sadly", "happily"]).float()
+    e[0] = web_model.generation_latents(["a person walks"])[0]  # the base decodes as generate does
     r = client.post(
         "/api/edit", json={"text": "a person walks", "add": "sadly", "sub": "happily", "scale": 0.5, "frames": 20}
     )

@@ -14,6 +14,7 @@ from typing import Annotated, Optional
 import typer
 
 from motionclip.cli_common import CheckpointOpt, err_console, load_model
+from motionclip.errors import MotionCLIPError
 
 OutOpt = Annotated[Path, typer.Option("--out", "-o", help=".bvh, .bvh.gz, .npz, .mp4, .gif or .png")]
 FramesOpt = Annotated[Optional[int], typer.Option(help="Frames to decode (default: the model's window).")]
@@ -194,6 +195,9 @@ def eval_run(
     prompts: Annotated[Optional[Path], typer.Option(help="Prompts file: text<TAB>content<TAB>style per line.")] = None,
     out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Write the JSON report here.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
+    bank_weight: Annotated[
+        Optional[float], typer.Option(help="Generation: 0 = decode texts directly (the paper); default: the checkpoint's.")
+    ] = None,
     checkpoint: CheckpointOpt = None,
 ) -> None:
     """Reconstruction, zero-shot recognition, retrieval and (with --judge) generation quality."""
@@ -204,7 +208,11 @@ def eval_run(
     from motionclip.data.cache import MotionCache
 
     MotionCache.load(data).window_indices(split)
-    report = evaluate(load_model(checkpoint), data, split, judge, prompts, str(checkpoint) if checkpoint else None)
+    if bank_weight is not None and not 0.0 <= bank_weight <= 1.0:
+        raise MotionCLIPError(f"--bank-weight must be between 0 and 1, got {bank_weight}")
+    report = evaluate(
+        load_model(checkpoint), data, split, judge, prompts, str(checkpoint) if checkpoint else None, bank_weight
+    )
     if out is not None:
         write_report(report, out)
     if as_json:

@@ -100,8 +100,8 @@ def edit_style(
     if motion is not None and not Path(motion).expanduser().is_file():
         raise MotionCLIPError(f"{motion}: motion file not found")
     base = resolve(model, motion if motion is not None else text)  # type: ignore[arg-type]
-    end = resolve(model, style_text(add))
-    start = resolve(model, style_text(sub if sub is not None else NEUTRAL_STYLE))
+    end = resolve(model, style_text(add), decodable=False)
+    start = resolve(model, style_text(sub if sub is not None else NEUTRAL_STYLE), decodable=False)
     return _apply(model, base, start, end, scale, frames)
 
 
@@ -115,7 +115,8 @@ def compose(
 ) -> Edit:
     """Upper body of ``upper`` on the lower body of ``lower``: ``z_lower + s (z_upper - z_neutral)``."""
     base = resolve(model, lower)
-    return _apply(model, base, resolve(model, neutral), resolve(model, upper), scale, frames)
+    terms = resolve(model, neutral, decodable=False), resolve(model, upper, decodable=False)
+    return _apply(model, base, *terms, scale, frames)
 
 
 def write_edit(model: MotionCLIP, result: Edit, out: str | Path, grid: bool = False) -> list[Path]:

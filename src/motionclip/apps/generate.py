@@ -28,15 +28,55 @@ def validate_prompts(texts: Sequence[str]) -> list[str]:
     return out
 
 
-def generate(model: MotionCLIP, texts: Sequence[str], frames: int | None = None) -> list[Motion]:
-    """One motion per prompt."""
+MAX_SAMPLES = 64
+
+
+def duration_frames(model: MotionCLIP, frames: int | None, seconds: float | None) -> int | None:
+    """Frames for ``--frames`` or ``--seconds`` (not both); None = the model's window."""
+    from motionclip.model.motionclip import MAX_GENERATE_SECONDS
+
+    if frames is not None and seconds is not None:
+        raise MotionCLIPError("give --frames or --seconds, not both")
+    if seconds is None:
+        return frames
+    if not 0 < seconds <= MAX_GENERATE_SECONDS:  # also rejects NaN
+        raise MotionCLIPError(f"--seconds must be > 0 and at most {MAX_GENERATE_SECONDS:g}, got {seconds}")
+    return max(1, round(seconds * model.fps))
+
+
+def validate_samples(samples: int, seed: int) -> None:
+    if not 1 <= int(samples) <= MAX_SAMPLES:
+        raise MotionCLIPError(f"samples must be between 1 and {MAX_SAMPLES}, got {samples}")
+    if not 0 <= int(seed) < 2**63:
+        raise MotionCLIPError(f"seed must be a non-negative integer, got {seed}")
+
+
+def generate(
+    model: MotionCLIP,
+    texts: Sequence[str],
+    frames: int | None = None,
+    samples: int = 1,
+    seed: int = 0,
+    bank_weight: float | None = None,
+) -> list[Motion]:
+    """``samples`` motions per prompt (prompt-major), reproducible by ``seed``."""
     prompts = validate_prompts(texts)
-    return model.decode(model.text_latent(prompts), frames)
+    validate_samples(samples, seed)
+    motions = model.generate(prompts, frames, samples, seed, bank_weight)
+    return [motions] if isinstance(motions, Motion) else motions
 
 
 def generate_to_files(
-    model: MotionCLIP, texts: Sequence[str], out: str | Path, frames: int | None = None, grid: bool = False
+    model: MotionCLIP,
+    texts: Sequence[str],
+    out: str | Path,
+    frames: int | None = None,
+    grid: bool = False,
+    samples: int = 1,
+    seed: int = 0,
+    bank_weight: float | None = None,
 ) -> list[Path]:
     prompts = validate_prompts(texts)
-    motions = generate(model, prompts, frames)
-    return write_outputs(motions, out, captions=prompts, grid=grid)
+    motions = generate(model, prompts, frames, samples, seed, bank_weight)
+    captions = [p if samples == 1 else f"{p} ({k + 1})" for p in prompts for k in range(samples)]
+    return write_outputs(motions, out, captions=captions, grid=grid)

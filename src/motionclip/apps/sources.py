@@ -56,17 +56,20 @@ def motion_latent(model: MotionCLIP, motion: Motion) -> torch.Tensor:
     return model.encode_motion([c[s : s + w] for s in starts]).mean(0)
 
 
-def text_latent(model: MotionCLIP, texts: list[str]) -> torch.Tensor:
-    """(N, D) latents that ``model.generate`` decodes for ``texts``.
+def text_latent(model: MotionCLIP, texts: list[str], decodable: bool = True) -> torch.Tensor:
+    """(N, D) latents for ``texts``: with ``decodable`` exactly what ``model.generate``
+    decodes (its default seed), else the text embeddings at the latent norm (for edit
+    directions, which are differences of embeddings as in the paper).
 
-    The one place the applications turn text into a decodable latent, so interpolation
-    and editing stay consistent with ``generate`` if its text-to-latent mapping changes.
+    The one place the applications turn text into a latent, so interpolation and editing
+    stay consistent with ``generate``.
     """
-    return model.text_latent(texts)
+    return model.generation_latents(texts) if decodable else model.text_latent(texts)
 
 
-def resolve(model: MotionCLIP, spec: str) -> Source:
-    """Resolve one FILE_OR_TEXT argument (see the module docstring for the rule)."""
+def resolve(model: MotionCLIP, spec: str, decodable: bool = True) -> Source:
+    """Resolve one FILE_OR_TEXT argument (see the module docstring for the rule);
+    ``decodable`` as in :func:`text_latent`."""
     text = (spec or "").strip()
     if not text:
         raise MotionCLIPError("empty input: give a motion file or a text prompt")
@@ -81,7 +84,7 @@ def resolve(model: MotionCLIP, spec: str) -> Source:
     if is_motion_path(text):
         raise MotionCLIPError(f"{text}: motion file not found")
     prompt = validate_prompts([text])[0]
-    return Source("text", prompt, text_latent(model, [prompt])[0])
+    return Source("text", prompt, text_latent(model, [prompt], decodable)[0])
 
 
 def match_norm(term: torch.Tensor, kind: str, base: Source) -> torch.Tensor:

@@ -15,7 +15,7 @@ from typing import Any
 from safetensors import SafetensorError
 from safetensors.torch import load_file, safe_open, save_file
 
-from motionclip.config import ModelConfig, from_dict, to_dict
+from motionclip.config import GenerationConfig, ModelConfig, from_dict, to_dict
 from motionclip.data.skeleton import Skeleton
 from motionclip.errors import CheckpointError, MotionCLIPError
 from motionclip.io_utils import atomic_path
@@ -45,6 +45,7 @@ def save_checkpoint(
         "fps": model.fps,
         "window": model.window,
         "latent_norm": model.latent_norm,
+        "generation": to_dict(model.generation),
         "dtype": "float16" if half else "float32",
         **(extra or {}),
     }
@@ -100,7 +101,12 @@ def load_checkpoint(path: str | Path | None = None, device: str = "cpu") -> Moti
             fps=meta["fps"],
             window=meta["window"],
             latent_norm=float(meta.get("latent_norm", 1.0)),
+            bank_size=int(state["bank_codes"].shape[0]) if "bank_codes" in state else 0,
+            generation=from_dict(GenerationConfig, meta.get("generation") or {}),
         )
+        for key in ("bank_codes", "bank_scale", "bank_take", "bank_start"):  # older checkpoints lack them
+            if key not in state:
+                state = {**state, key: getattr(model, key)}
         state = {k: v.float() if v.is_floating_point() else v for k, v in state.items()}
         model.load_state_dict(state, strict=True, assign=True)
     except (SafetensorError, KeyError, RuntimeError, TypeError, MotionCLIPError) as exc:

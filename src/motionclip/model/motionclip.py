@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import torch
 from torch import nn
 
-from motionclip.config import ModelConfig
+from motionclip.config import GenerationConfig, ModelConfig
 from motionclip.data.canonical import canonicalize
 from motionclip.data.fk import forward_kinematics
 from motionclip.data.motion import Motion
@@ -20,6 +20,9 @@ from motionclip.model.transformer import MotionDecoder, MotionEncoder
 
 if TYPE_CHECKING:
     from motionclip.text import EmbeddingBackend
+
+
+MAX_GENERATE_SECONDS = 60.0
 
 
 class MotionCLIP(nn.Module):
@@ -39,6 +42,8 @@ class MotionCLIP(nn.Module):
         fps: float = 30.0,
         window: int = 60,
         latent_norm: float = 1.0,
+        bank_size: int = 0,
+        generation: GenerationConfig | None = None,
     ) -> None:
         super().__init__()
         # The text/image losses align only directions, so training latents keep their own
@@ -63,6 +68,13 @@ class MotionCLIP(nn.Module):
         for key in ("rot_mean", "rot_std", "trans_mean", "trans_std"):
             self.register_buffer(key, stats[key].float().clone())
         self.register_buffer("offsets", torch.as_tensor(skeleton.offsets, dtype=torch.float32))
+        # training-latent directions (int8 codes + row scales); empty = decode texts directly
+        self.register_buffer("bank_codes", torch.zeros(bank_size, cfg.latent_dim, dtype=torch.int8))
+        self.register_buffer("bank_scale", torch.zeros(bank_size))
+        # take id and start frame of each bank window (long motions follow takes onward)
+        self.register_buffer("bank_take", torch.zeros(bank_size, dtype=torch.int32))
+        self.register_buffer("bank_start", torch.zeros(bank_size, dtype=torch.int32))
+        self.generation = generation or GenerationConfig()
         self._backend: EmbeddingBackend | None = None
 
     @property
@@ -182,6 +194,59 @@ class MotionCLIP(nn.Module):
         norm of training motion latents (what the decoder was trained on)."""
         return self.encode_text(texts) * self.latent_norm
 
+    # -- latent bank (see motionclip.model.latent_bank) -----------------------------------
+    @property
+    def bank_size(self) -> int:
+        return int(self.bank_codes.shape[0])
+
+    def set_latent_bank(
+        self, latents: torch.Tensor, take: torch.Tensor | None = None, start: torch.Tensor | None = None
+    ) -> None:
+        """Keep the directions of (N, D) training latents for generation, with the take
+        and start frame of each window (so long motions can follow a take onward)."""
+        from motionclip.model.latent_bank import quantise
+
+        if latents.ndim != 2 or latents.shape[1] != self.latent_dim:
+            raise MotionCLIPError(f"bank latents must have shape (N, {self.latent_dim}), got {tuple(latents.shape)}")
+        n = latents.shape[0]
+        take = torch.full((n,), -1) if take is None else torch.as_tensor(take)
+        start = torch.full((n,), -1) if start is None else torch.as_tensor(start)
+        if take.shape != (n,) or start.shape != (n,):
+            raise MotionCLIPError("bank take/start must have one entry per latent")
+        codes, scale = quantise(latents)
+        device = self.rot_mean.device
+        self.bank_codes, self.bank_scale = codes.to(device), scale.to(device)
+        self.bank_take, self.bank_start = take.to(torch.int32).to(device), start.to(torch.int32).to(device)
+
+    def generation_latents(
+        self,
+        texts: str | Sequence[str],
+        samples: int = 1,
+        seed: int = 0,
+        bank_weight: float | None = None,
+    ) -> torch.Tensor:
+        """(N * samples, D) latents to decode for texts, prompt-major (all samples of
+        prompt 0 first). ``bank_weight`` (default: the checkpoint's) 0 = the paper's direct
+        text decoding; needs a latent bank otherwise."""
+        from motionclip.model.latent_bank import dequantise, pick_neighbours, slerp
+
+        if samples < 1:
+            raise MotionCLIPError(f"samples must be >= 1, got {samples}")
+        weight = self.generation.bank_weight if bank_weight is None else float(bank_weight)
+        if not 0.0 <= weight <= 1.0:
+            raise MotionCLIPError(f"bank weight must be between 0 and 1, got {weight}")
+        text = self.text_latent(texts).float()
+        if weight == 0.0 or self.bank_size == 0:
+            if samples > 1 and self.bank_size == 0:
+                raise MotionCLIPError("this checkpoint has no latent bank, so it gives one motion per prompt")
+            return text.repeat_interleave(samples, dim=0)
+        bank = dequantise(self.bank_codes.cpu(), self.bank_scale.cpu())
+        g = self.generation
+        rows = pick_neighbours(text, bank, samples, g.top_k, g.temperature, seed)  # (N, samples)
+        near = bank[rows.flatten()]
+        z = slerp(text.repeat_interleave(samples, dim=0), near, weight)
+        return z * self.latent_norm
+
     @torch.no_grad()
     def decode(self, z: torch.Tensor, frames: int | None = None) -> list[Motion]:
         """Decode latents (N, D) or (D,) into motions on the model's skeleton."""
@@ -206,7 +271,58 @@ class MotionCLIP(nn.Module):
         """Encode then decode a motion (canonical form)."""
         return self.decode(self.encode_motion(motion), frames or len(canonicalize(motion, fps=self.fps)))[0]
 
-    def generate(self, text: str | Sequence[str], frames: int | None = None) -> Motion | list[Motion]:
-        """Text -> motion: decode the text embedding as if it were a motion latent."""
-        motions = self.decode(self.text_latent(text), frames)
-        return motions[0] if isinstance(text, str) else motions
+    def generate(
+        self,
+        text: str | Sequence[str],
+        frames: int | None = None,
+        samples: int = 1,
+        seed: int = 0,
+        bank_weight: float | None = None,
+    ) -> Motion | list[Motion]:
+        """Text -> motion. One prompt and one sample give a Motion, otherwise a list
+        (prompt-major). Same seed, same motions; see :meth:`generation_latents`."""
+        n = self.window if frames is None else int(frames)
+        if n > self.window:
+            longest = int(MAX_GENERATE_SECONDS * self.fps)
+            if n > longest:
+                raise MotionCLIPError(f"frames must be between 1 and {longest} ({MAX_GENERATE_SECONDS:g} s), got {n}")
+            motions = self._generate_long(text, n, samples, seed, bank_weight)
+        else:
+            motions = self.decode(self.generation_latents(text, samples, seed, bank_weight), frames)
+        return motions[0] if isinstance(text, str) and samples == 1 else motions
+
+    @torch.no_grad()
+    def _generate_long(
+        self, text: str | Sequence[str], frames: int, samples: int, seed: int, bank_weight: float | None
+    ) -> list[Motion]:
+        """Motions longer than the window, as overlapping blended segments (:mod:`.segments`)."""
+        from motionclip.model import segments
+        from motionclip.model.latent_bank import dequantise, pick_neighbours, slerp
+
+        weight = self.generation.bank_weight if bank_weight is None else float(bank_weight)
+        first = self.generation_latents(text, samples, seed, bank_weight)  # validates arguments
+        n_seg, hop, overlap = segments.plan(frames, self.window)
+        texts = self.text_latent(text).float()
+        paths = []
+        if weight > 0 and self.bank_size > 0:
+            g = self.generation
+            bank = dequantise(self.bank_codes.cpu(), self.bank_scale.cpu())
+            firsts = pick_neighbours(texts, bank, samples, g.top_k, g.temperature, seed)
+            take, start = self.bank_take.cpu().long(), self.bank_start.cpu().long()
+            for i in range(len(texts)):
+                for k in range(samples):
+                    spare = pick_neighbours(texts[i : i + 1], bank, n_seg, g.top_k, g.temperature, seed + 1 + k)[0]
+                    rows = segments.bank_path(firsts[i, k], n_seg, hop, take, start, spare)
+                    t = texts[i : i + 1].expand(n_seg, -1)
+                    paths.append(slerp(t, bank[rows], weight) * self.latent_norm)
+        else:
+            paths = [z[None].expand(n_seg, -1) for z in first]
+        decoded = self.decode(torch.cat(paths), self.window)
+        out = []
+        for p in range(len(paths)):
+            seg = decoded[p * n_seg : (p + 1) * n_seg]
+            rot, trans = segments.stitch(
+                [m.rotations for m in seg], [m.root_translation for m in seg], hop, overlap, frames
+            )
+            out.append(Motion(self.skeleton, rot, trans, self.fps))
+        return out

@@ -135,20 +135,18 @@ def loss_scales(model: MotionCLIP, dm: MotionDataModule, max_windows: int = 2048
 
 
 @torch.no_grad()
-def mean_latent_norm(model: MotionCLIP, dm: MotionDataModule, max_windows: int = 2048) -> float:
-    """Mean length of training-window latents (seeded subset), stored in the checkpoint."""
+def train_latents(model: MotionCLIP, dm: MotionDataModule, size: int = 256) -> torch.Tensor:
+    """(N, D) latents of every training window (stored starts), for the latent bank."""
     idx = dm.cache.window_indices("train")
-    if len(idx) > max_windows:
-        idx = idx[torch.randperm(len(idx), generator=torch.Generator().manual_seed(0))[:max_windows]]
     was_training = model.training
     model.eval()
     device = next(model.parameters()).device
-    norms = []
-    for start in range(0, len(idx), 256):
-        rot, trans = dm.cache.windows(idx[start : start + 256])
-        norms.append(model.encode(rot.to(device), trans.to(device)).norm(dim=-1).cpu())
+    out = []
+    for start in range(0, len(idx), size):
+        rot, trans = dm.cache.windows(idx[start : start + size])
+        out.append(model.encode(rot.to(device), trans.to(device)).float().cpu())
     model.train(was_training)
-    return float(torch.cat(norms).mean())
+    return torch.cat(out)
 
 
 def train(
@@ -240,7 +238,12 @@ def train(
     started = time.perf_counter()
     trainer.fit(module, datamodule=dm, ckpt_path=ckpt_path)
     seconds = time.perf_counter() - started
-    model.latent_norm = mean_latent_norm(model, dm)
+    latents = train_latents(model, dm)
+    model.latent_norm = float(latents.norm(dim=-1).mean())
+    train_idx = dm.cache.window_indices("train")
+    model.set_latent_bank(
+        latents, dm.cache.tensors["window_take"][train_idx], dm.cache.tensors["window_start"][train_idx]
+    )
     metrics = {k: float(v) for k, v in trainer.callback_metrics.items() if torch.as_tensor(v).numel() == 1}
     summary = {
         "data": str(data),

@@ -124,7 +124,8 @@ class MotionService:
         for frames, group in by_frames.items():
             texts = list(dict.fromkeys(j.text for j in group))
             try:
-                motions = dict(zip(texts, self.model.decode(self._embed(texts), frames), strict=True))
+                latents = self.model.generation_latents(texts)  # as the CLI and the API generate
+                motions = dict(zip(texts, self.model.decode(latents, frames), strict=True))
                 for job in group:
                     job.motion = motions[job.text]
             except BaseException as exc:  # noqa: BLE001 - handed to every waiting caller
@@ -142,7 +143,7 @@ class MotionService:
         alphas = torch.linspace(0.0, 1.0, steps)
         with self._lock:
             self.requests += 1
-            za, zb = self._embed([a, b])
+            za, zb = self.model.generation_latents([a, b]).float()  # the ends are what generate gives
             z = (1 - alphas[:, None]) * za[None] + alphas[:, None] * zb[None]
             motions = self.model.decode(z, frames)
         return [(round(float(t), 6), m) for t, m in zip(alphas, motions, strict=True)]
@@ -152,11 +153,12 @@ class MotionService:
         frames = self._check_frames(frames)
         with self._lock:
             self.requests += 1
+            zt = self.model.generation_latents([text])[0].float()  # scale 0 = generate
             if sub:
-                zt, za, zs = self._embed([text, add, sub])
+                za, zs = self._embed([add, sub])
                 z = zt + scale * (za - zs)
             else:
-                zt, za = self._embed([text, add])
+                (za,) = self._embed([add])
                 z = zt + scale * za
             return self.model.decode(z[None], frames)[0]
 

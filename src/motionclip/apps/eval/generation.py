@@ -91,12 +91,12 @@ def _set_stats(
 
 @torch.no_grad()
 def generate_windows(
-    model: MotionCLIP, texts: Sequence[str], frames: int, size: int = 128
+    model: MotionCLIP, texts: Sequence[str], frames: int, size: int = 128, bank_weight: float | None = None
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """(rot6d, trans) of ``model.generate`` for each prompt (the user-facing code path)."""
     rots, trs = [], []
     for s in range(0, len(texts), size):
-        motions = model.generate(list(texts[s : s + size]), frames)
+        motions = model.generate(list(texts[s : s + size]), frames, bank_weight=bank_weight)
         rots += [m.rotations_6d() for m in motions]
         trs += [m.root_translation for m in motions]
     return torch.stack(rots), torch.stack(trs)
@@ -109,15 +109,24 @@ def generation_quality(
     prompts: Sequence[Prompt],
     test_idx: torch.Tensor,
     seed: int = 0,
+    bank_weight: float | None = None,
 ) -> dict[str, Any]:
-    """Judge metrics for generated motions and the matched real ceiling."""
+    """Judge metrics for generated motions and the matched real ceiling.
+
+    ``bank_weight``: how text latents are decoded (None = the checkpoint's setting; 0 =
+    the paper's direct decoding); reported in the output."""
     content = torch.tensor([cache.contents.index(p.content) for p in prompts])
     style = torch.tensor([cache.styles.index(p.style) for p in prompts])
     rot, tr = cache.windows(test_idx)
     real_test = judge.predict(rot, tr)
     test_lab = cache.window_labels(test_idx)
-    g_rot, g_tr = generate_windows(model, [p.text for p in prompts], cache.window)
-    generated = _set_stats(judge.predict(g_rot, g_tr), content, style, real_test["features"])
+    g_rot, g_tr = generate_windows(model, [p.text for p in prompts], cache.window, bank_weight=bank_weight)
+    pred = judge.predict(g_rot, g_tr)
+    generated = _set_stats(pred, content, style, real_test["features"])
+    generated["bank_weight"] = model.generation.bank_weight if bank_weight is None else float(bank_weight)
+    if model.bank_size == 0:
+        generated["bank_weight"] = 0.0
+    generated["per_dataset"] = _per_dataset(cache, pred, content, style)
 
     # matched real set: one random train window per prompt with the prompt's labels
     train_idx = cache.window_indices("train")
@@ -152,6 +161,26 @@ def generation_quality(
 
 
 R_PRECISION_POOL = 32
+
+
+def _per_dataset(
+    cache: MotionCache, pred: dict[str, torch.Tensor], content: torch.Tensor, style: torch.Tensor
+) -> dict[str, Any]:
+    """Judge accuracy of the prompts whose (content, style) pair occurs in each dataset."""
+    t = cache.tensors
+    out: dict[str, Any] = {}
+    for d, name in enumerate(cache.datasets):
+        takes = t["take_dataset"] == d
+        pairs = set(zip(t["take_content"][takes].tolist(), t["take_style"][takes].tolist()))
+        sel = torch.tensor([(c, s) in pairs for c, s in zip(content.tolist(), style.tolist())], dtype=torch.bool)
+        if not bool(sel.any()):
+            continue
+        out[name] = {
+            "content_acc": float((pred["content"][sel] == content[sel]).float().mean()),
+            "style_acc": float((pred["style"][sel] == style[sel]).float().mean()),
+            "n": int(sel.sum()),
+        }
+    return out
 
 
 @torch.no_grad()

@@ -53,6 +53,7 @@ def evaluate(
     judge: str | Path | None = None,
     prompts: str | Path | None = None,
     checkpoint: str | None = None,
+    bank_weight: float | None = None,
 ) -> dict[str, Any]:
     """The full report for ``model`` on ``split`` of ``data`` (generation needs a judge)."""
     from motionclip.apps.eval.generation import generation_quality
@@ -78,7 +79,7 @@ def evaluate(
     }
     if j is not None:
         chosen, source = choose_prompts(cache, prompts, getattr(model, "meta", None))
-        gen = generation_quality(model, j, cache, chosen, idx)
+        gen = generation_quality(model, j, cache, chosen, idx, bank_weight=bank_weight)
         report["generation"] = {"judge": str(judge), "prompts": {"source": source, "count": len(chosen)}, **gen}
     report["seconds"] = time.perf_counter() - started
     return report

@@ -1,0 +1,62 @@
+"""A bank of training-motion latents: where text latents should land when they are decoded.
+
+Decoding a text embedding directly (the paper) gives the decoder a point that no training
+motion occupies: the cosine losses only pull motion latents *towards* their text, so the
+text sits near the middle of its cluster, and the middle of a cluster of walks at every
+gait phase decodes to the average of those phases -- a still pose gliding forward. The
+bank keeps the directions of the training latents (int8, ~3.7 MB for 10k windows) so that
+generation can move a text latent onto the motion manifold: pick a training latent near
+the text (by cosine, among the ``top_k`` nearest, drawn with a seeded generator) and decode
+the spherical interpolation ``slerp(text, neighbour, weight)``. Different seeds pick
+different neighbours, which gives several plausible motions per prompt.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+
+def quantise(latents: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Unit directions of (N, D) latents as int8 codes (N, D) and per-row scales (N,)."""
+    u = F.normalize(latents.float(), dim=-1)
+    scale = u.abs().amax(-1).clamp_min(1e-8) / 127.0
+    return torch.round(u / scale[:, None]).to(torch.int8), scale
+
+
+def dequantise(codes: torch.Tensor, scale: torch.Tensor) -> torch.Tensor:
+    """(N, D) unit directions from :func:`quantise`'s output."""
+    return F.normalize(codes.float() * scale[:, None].float(), dim=-1)
+
+
+def slerp(a: torch.Tensor, b: torch.Tensor, t: float | torch.Tensor) -> torch.Tensor:
+    """Spherical interpolation between unit vectors (..., D); t=0 gives a, t=1 gives b."""
+    a, b = F.normalize(a, dim=-1), F.normalize(b, dim=-1)
+    t = torch.as_tensor(t, dtype=a.dtype)
+    cos = (a * b).sum(-1, keepdim=True).clamp(-1 + 1e-6, 1 - 1e-6)
+    omega = torch.acos(cos)
+    so = torch.sin(omega)
+    out = (torch.sin((1 - t) * omega) / so) * a + (torch.sin(t * omega) / so) * b
+    return F.normalize(out, dim=-1)
+
+
+def pick_neighbours(
+    text: torch.Tensor, bank: torch.Tensor, samples: int, top_k: int, temperature: float, seed: int
+) -> torch.Tensor:
+    """(N, samples) bank rows near each unit text (N, D): drawn without replacement from the
+    ``top_k`` most similar, with probability softmax(cos / temperature).
+
+    Each text draws from its own generator seeded with ``seed``, so its samples depend
+    only on the text and the seed, not on which other prompts share the batch."""
+    sims = F.normalize(text, dim=-1) @ bank.T  # (N, M)
+    k = min(max(top_k, samples), bank.shape[0])
+    top, rows = sims.topk(k, dim=-1)
+    probs = torch.softmax(top / max(temperature, 1e-6), dim=-1)
+    replace = samples > k
+    picks = torch.stack(
+        [
+            torch.multinomial(p, samples, replacement=replace, generator=torch.Generator().manual_seed(int(seed)))
+            for p in probs
+        ]
+    )
+    return rows.gather(1, picks)

@@ -1,0 +1,87 @@
+"""Motions longer than the training window: overlapping segments along a latent path.
+
+The decoder's queries are positional encodings of frames 1..T; past the training window
+(60 frames) it meets positions it never saw, and the motion freezes or drifts back. So a
+long motion is decoded as segments of exactly one window that overlap by a third of it:
+
+1. **Latent path.** Segment k decodes ``slerp(text, bank[r_k], weight)``. ``r_0`` is a
+   training latent near the text (as for one window); ``r_{k+1}`` is the bank window of
+   the same training take that starts ``hop`` frames after ``r_k``, so consecutive
+   segments continue one real performance in phase. When that take ends, the path jumps
+   to another neighbour of the text (seeded), and the blend hides the change.
+2. **Root continued.** Each decoded segment is in canonical form (starts at the origin,
+   facing +Z); segment k+1 is turned about +Y and moved so that its first frame sits on
+   the frame of the motion built so far where their overlap begins.
+3. **Blend.** Over the overlap, rotations are slerped and root positions lerped from the
+   old segment to the new one with a linear ramp.
+
+Without a bank every segment decodes the same latent (the motion repeats, stitched).
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+
+from motionclip.data.rotations import slerp_matrices, yaw_matrix
+
+
+def plan(frames: int, window: int) -> tuple[int, int, int]:
+    """(segments, hop, overlap) covering ``frames`` with windows overlapping by window // 3."""
+    overlap = max(1, window // 3)
+    hop = window - overlap
+    if frames <= window:
+        return 1, hop, overlap
+    return 1 + math.ceil((frames - window) / hop), hop, overlap
+
+
+def root_yaw(root_rotation: torch.Tensor) -> torch.Tensor:
+    """Heading (radians about +Y) of the root's local +Z axis; (..., 3, 3) -> (...)."""
+    forward = root_rotation[..., :, 2]
+    return torch.atan2(forward[..., 0], forward[..., 2])
+
+
+def stitch(
+    rotations: list[torch.Tensor], translations: list[torch.Tensor], hop: int, overlap: int, frames: int
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Join decoded segments (each (W, J, 3, 3) and (W, 3), canonical) into ``frames`` frames."""
+    rot, trans = rotations[0].clone(), translations[0].clone()
+    for k in range(1, len(rotations)):
+        seg_r, seg_t = rotations[k], translations[k]
+        a = k * hop  # first overlap frame in the output
+        turn = yaw_matrix(root_yaw(rot[a, 0]) - root_yaw(seg_r[0, 0]))
+        seg_r = seg_r.clone()
+        seg_r[:, 0] = turn @ seg_r[:, 0]
+        start = torch.tensor([seg_t[0, 0], 0.0, seg_t[0, 2]])
+        anchor = torch.tensor([trans[a, 0], 0.0, trans[a, 2]])
+        seg_t = (seg_t - start) @ turn.T + anchor
+        n = min(overlap, rot.shape[0] - a)
+        w = (torch.arange(n, dtype=rot.dtype) + 0.5) / n
+        blend_r = slerp_matrices(rot[a : a + n], seg_r[:n], w[:, None].expand(n, rot.shape[1]))
+        blend_t = trans[a : a + n] * (1 - w[:, None]) + seg_t[:n] * w[:, None]
+        rot = torch.cat([rot[:a], blend_r, seg_r[n:]])
+        trans = torch.cat([trans[:a], blend_t, seg_t[n:]])
+    return rot[:frames], trans[:frames]
+
+
+def bank_path(
+    first: torch.Tensor,
+    segments: int,
+    hop: int,
+    take: torch.Tensor,
+    start: torch.Tensor,
+    fallback: torch.Tensor,
+) -> torch.Tensor:
+    """(segments,) bank rows: continue each row's take ``hop`` frames later when the bank
+    holds that window, else take the next unused row of ``fallback`` (other neighbours)."""
+    where = {(int(t), int(s)): i for i, (t, s) in enumerate(zip(take.tolist(), start.tolist()))}
+    rows = [int(first)]
+    spare = [int(r) for r in fallback.tolist() if int(r) != int(first)]
+    for _ in range(segments - 1):
+        r = rows[-1]
+        nxt = where.get((int(take[r]), int(start[r]) + hop))
+        if nxt is None:
+            nxt = spare.pop(0) if spare else rows[0]
+        rows.append(nxt)
+    return torch.tensor(rows)
