@@ -292,3 +292,16 @@ def test_openapi_and_docs(client) -> None:  # noqa: ANN001
     for asset in ("swagger-ui-bundle.js", "swagger-ui.css"):
         assert f"/static/vendor/swagger-ui/{asset}" in docs.text
         assert client.get(f"/static/vendor/swagger-ui/{asset}").status_code == 200
+
+
+def test_generate_seed_and_long_motions(client, web_model) -> None:  # noqa: ANN001
+    r0 = client.post("/api/generate", json={"text": "a person walks", "frames": 20, "seed": 0})
+    r3 = client.post("/api/generate", json={"text": "a person walks", "frames": 20, "seed": 3})
+    again = client.post("/api/generate", json={"text": "a person walks", "frames": 20, "seed": 3})
+    assert r0.status_code == r3.status_code == 200, r3.text
+    np.testing.assert_allclose(_positions(r3.json()), _positions(again.json()))
+    expected = web_model.generate("a person walks", 20, seed=3).positions().numpy()
+    np.testing.assert_allclose(_positions(r3.json()), expected, atol=1e-4)  # the same path as the CLI/API
+    assert client.post("/api/generate", json={"text": "a person walks", "seed": -1}).status_code == 422
+    long = client.post("/api/generate", json={"text": "a person walks", "frames": 4 * web_model.window})
+    assert long.status_code == 200 and _positions(long.json()).shape[0] == 4 * web_model.window

@@ -247,6 +247,36 @@ def eval_train_judge(
     print(out)
 
 
+@eval_app.command("long")
+def eval_long(
+    prompt: Annotated[str, typer.Argument(help="Prompt to generate.")] = "a person walks",
+    seconds: Annotated[Optional[list[float]], typer.Option("--seconds", help="Durations (repeat the option).")] = None,
+    content: Annotated[Optional[str], typer.Option(help="Content class of the prompt, for the real limb speed.")] = None,
+    data: Annotated[Optional[Path], typer.Option(help="Cache file for the real reference (with --content).")] = None,
+    seed: Annotated[int, typer.Option(help="Generation seed.")] = 0,
+    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Write the JSON report here.")] = None,
+    checkpoint: CheckpointOpt = None,
+) -> None:
+    """Long generations: per-second root and limb speed, and seam jerk."""
+    from motionclip.apps.eval.long import long_report, real_limb_speed
+    from motionclip.apps.generate import validate_prompts
+    from motionclip.data.cache import MotionCache
+    from motionclip.io_utils import atomic_write_text
+    from motionclip.model.motionclip import MAX_GENERATE_SECONDS
+
+    text = validate_prompts([prompt])[0]
+    durations = list(seconds or [10.0, 30.0])
+    for s in durations:
+        if not 0 < s <= MAX_GENERATE_SECONDS:
+            raise MotionCLIPError(f"--seconds must be > 0 and at most {MAX_GENERATE_SECONDS:g}, got {s}")
+    real = real_limb_speed(MotionCache.load(data), content) if (data is not None and content) else None
+    report = long_report(load_model(checkpoint), text, durations, real, seed)
+    body = json.dumps(report, indent=2)
+    if out is not None:
+        atomic_write_text(out, body + "\n")
+    print(body)
+
+
 @eval_app.command("ablation")
 def eval_ablation(
     data: Annotated[Path, typer.Option(help="Cache file from `data prepare`.")],

@@ -102,7 +102,7 @@ def create_app(
     @app.post("/api/generate", response_model=schemas.MotionOut, tags=["motion"])
     def generate(req: schemas.GenerateRequest) -> dict[str, Any]:
         """Text to motion: joint positions per frame (T, J, 3), metres, Y up."""
-        return service.motion_payload(service.generate(req.text, req.frames), req.text)
+        return service.motion_payload(service.generate(req.text, req.frames, req.seed), req.text)
 
     @app.post("/api/interpolate", response_model=schemas.InterpolateOut, tags=["motion"])
     def interpolate(req: schemas.InterpolateRequest) -> dict[str, Any]:

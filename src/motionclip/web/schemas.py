@@ -16,6 +16,7 @@ Frames = Annotated[int, Field(ge=1, le=L.max_frames, description="Frames to gene
 class GenerateRequest(BaseModel):
     text: Prompt = Field(description="What the person does, e.g. 'a person walks forward'.")
     frames: Frames = L.default_frames
+    seed: Annotated[int, Field(ge=0, le=2**31 - 1, description="Same seed, same motion; others give variations.")] = 0
 
 
 class InterpolateRequest(BaseModel):

@@ -40,6 +40,7 @@ class _Job:
 
     text: str
     frames: int
+    seed: int = 0
     done: bool = False
     motion: Motion | None = None
     error: BaseException | None = None
@@ -100,9 +101,11 @@ class MotionService:
             raise MotionCLIPError(f"frames must be between 1 and {self.max_frames}, got {frames}")
         return int(frames)
 
-    def generate(self, text: str, frames: int) -> Motion:
+    def generate(self, text: str, frames: int, seed: int = 0) -> Motion:
         """Text to motion; concurrent calls are batched (see the module docstring)."""
-        job = _Job(text, self._check_frames(frames))
+        if not 0 <= int(seed) < 2**31:
+            raise MotionCLIPError(f"seed must be between 0 and {2**31 - 1}, got {seed}")
+        job = _Job(text, self._check_frames(frames), int(seed))
         with self._pending_lock:
             self._pending.append(job)
         with self._lock:
@@ -118,14 +121,15 @@ class MotionService:
     def _run_batch(self, jobs: list[_Job]) -> None:
         """Run waiting jobs (caller holds the lock): one encode + decode per frame count."""
         self.requests += len(jobs)
-        by_frames: dict[int, list[_Job]] = {}
+        by_frames: dict[tuple[int, int], list[_Job]] = {}
         for job in jobs:
-            by_frames.setdefault(job.frames, []).append(job)
-        for frames, group in by_frames.items():
+            by_frames.setdefault((job.frames, job.seed), []).append(job)
+        for (frames, seed), group in by_frames.items():
             texts = list(dict.fromkeys(j.text for j in group))
             try:
-                latents = self.model.generation_latents(texts)  # as the CLI and the API generate
-                motions = dict(zip(texts, self.model.decode(latents, frames), strict=True))
+                # the same path as the CLI and the Python API (long motions are stitched segments)
+                out = self.model.generate(texts, frames, seed=seed)
+                motions = dict(zip(texts, out, strict=True))
                 for job in group:
                     job.motion = motions[job.text]
             except BaseException as exc:  # noqa: BLE001 - handed to every waiting caller

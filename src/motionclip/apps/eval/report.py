@@ -69,6 +69,12 @@ def print_eval(report: dict[str, Any], console: Console) -> None:
     console.print(
         f"prompts: {g['prompts']['count']} from {g['prompts']['source']}; real accuracy on {real['accuracy_on']}"
     )
+    per = gen.get("per_dataset") or {}
+    if per:
+        console.print(
+            "generated, per dataset: "
+            + "; ".join(f"{k}: content {_pct(v['content_acc'])}, style {_pct(v['style_acc'])} (n={v['n']})" for k, v in per.items())
+        )
     rp = gen.get("r_precision")
     if rp:
         console.print(
