@@ -44,7 +44,7 @@ def main() -> None:
                "a person raises both hands", "an angry person punches"]
     strip_rows([(p, m) for p, m in zip(prompts, model.generate(prompts))], OUT / "generate.png")
 
-    za, zb = model.text_latent(["a person walks", "a person raises both hands"])
+    za, zb = model.generation_latents(["a person walks", "a person raises both hands"])
     steps = torch.linspace(0, 1, 4)
     interp = model.decode(torch.stack([(1 - t) * za + t * zb for t in steps]))
     strip_rows([(f"t = {t:.2f}", m) for t, m in zip(steps.tolist(), interp)], OUT / "interpolate.png")
@@ -55,9 +55,22 @@ def main() -> None:
 
     comp = compose(model, upper="a person raises both hands", lower="a person walks")
     strip_rows([("lower: a person walks", model.decode(comp.base.z)[0]),
-                ("upper: raises both hands", model.decode(comp.end.z)[0]),
-                ("neutral: stands still", model.decode(comp.start.z)[0]),
+                ("upper: raises both hands", model.generate("a person raises both hands")),
+                ("neutral: stands still", model.generate("a person stands still")),
                 ("composed", comp.motion)], OUT / "compose.png")
+
+    samples = model.generate("a person walks", samples=4, seed=1)
+    strip_rows([(f"a person walks\nsample {k + 1} (seed 1)", m) for k, m in enumerate(samples)], OUT / "samples.png")
+
+    walk10 = model.generate("a person walks", frames=int(10 * model.fps))
+    rows = [(f"a person walks, 10 s\nseconds {2 * k}-{2 * k + 2}", walk10[int(2 * k * model.fps) : int((2 * k + 2) * model.fps)])
+            for k in range(5)]
+    strip_rows(rows, OUT / "long_walk.png")
+
+    direct = model.generate(["a person walks", "a person runs"], bank_weight=0.0)
+    strip_rows([("walks, text decoded\ndirectly (paper)", direct[0]), ("walks, via the\nlatent bank (default)", model.generate("a person walks")),
+                ("runs, text decoded\ndirectly (paper)", direct[1]), ("runs, via the\nlatent bank (default)", model.generate("a person runs"))],
+               OUT / "direct_vs_bank.png")
 
     render_motion(model.generate("a person waves both hands"), OUT / "wave.gif",
                   config=RenderConfig(width=240, height=240), caption="a person waves both hands")

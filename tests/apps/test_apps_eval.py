@@ -117,6 +117,16 @@ def test_eval_report_has_every_key(model, synthetic_cache, judge_file, tiny_chec
         evaluate(model, synthetic_cache, "dev")
 
 
+def test_generation_by_duration_and_per_dataset(model, synthetic_cache, judge_file) -> None:
+    seconds = 3 * model.window / model.fps
+    report = evaluate(model, synthetic_cache, "test", judge=judge_file, durations=[seconds])
+    gen = report["generation"]["generated"]
+    long = gen["by_duration"][f"{seconds:g}s"]
+    assert long["windows_judged"] == 3 * gen["n"] and 0 <= long["content_acc"] <= 1
+    assert set(gen["per_dataset"]) <= set(MotionCache.load(synthetic_cache).datasets) and gen["per_dataset"]
+    assert sum(v["n"] for v in gen["per_dataset"].values()) >= gen["n"]
+
+
 def test_judge_roundtrip(judge_file, synthetic_cache, tiny_checkpoint) -> None:
     cache = MotionCache.load(synthetic_cache)
     judge, meta = load_judge(judge_file)

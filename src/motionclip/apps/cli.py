@@ -198,6 +198,9 @@ def eval_run(
     bank_weight: Annotated[
         Optional[float], typer.Option(help="Generation: 0 = decode texts directly (the paper); default: the checkpoint's.")
     ] = None,
+    durations: Annotated[
+        Optional[list[float]], typer.Option("--duration", help="Also judge generations of this many seconds (repeat).")
+    ] = None,
     checkpoint: CheckpointOpt = None,
 ) -> None:
     """Reconstruction, zero-shot recognition, retrieval and (with --judge) generation quality."""
@@ -210,9 +213,15 @@ def eval_run(
     MotionCache.load(data).window_indices(split)
     if bank_weight is not None and not 0.0 <= bank_weight <= 1.0:
         raise MotionCLIPError(f"--bank-weight must be between 0 and 1, got {bank_weight}")
+    from motionclip.model.motionclip import MAX_GENERATE_SECONDS
+
+    for d in durations or []:
+        if not 0 < d <= MAX_GENERATE_SECONDS:
+            raise MotionCLIPError(f"--duration must be > 0 and at most {MAX_GENERATE_SECONDS:g}, got {d}")
     report = evaluate(
-        load_model(checkpoint), data, split, judge, prompts, str(checkpoint) if checkpoint else None, bank_weight
-    )
+        load_model(checkpoint), data, split, judge, prompts, str(checkpoint) if checkpoint else None, bank_weight,
+        list(durations or []),
+    )  # fmt: skip
     if out is not None:
         write_report(report, out)
     if as_json:

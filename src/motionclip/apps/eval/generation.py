@@ -110,6 +110,7 @@ def generation_quality(
     test_idx: torch.Tensor,
     seed: int = 0,
     bank_weight: float | None = None,
+    durations: Sequence[float] = (),
 ) -> dict[str, Any]:
     """Judge metrics for generated motions and the matched real ceiling.
 
@@ -157,10 +158,61 @@ def generation_quality(
         real.update(fid=None, diversity=None, within_content_variety=None, matched_n=0)
     generated.update(latent_checks(model, [p.text for p in prompts], g_rot, g_tr, seed))
     generated["realism"] = _realism(model, cache, g_rot, g_tr, content, test_idx)
+    if durations:
+        generated["by_duration"] = accuracy_by_duration(model, judge, prompts, content, style, durations, cache.window)
     return {"generated": generated, "real": real}
 
 
 R_PRECISION_POOL = 32
+
+
+def chunk_windows(
+    rot: torch.Tensor, trans: torch.Tensor, window: int, parents: Sequence[int], offsets: torch.Tensor, pairs: list
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Cut (N, T, J, 6) motions into consecutive windows, each put in canonical form (as the
+    judge saw real windows). Returns rot (N*K, W, J, 6), trans (N*K, W, 3) and the row of
+    the motion each window came from."""
+    from motionclip.data.cache import canonical_window
+    from motionclip.data.canonical import heading_yaw
+    from motionclip.data.fk import forward_kinematics
+    from motionclip.data.rotations import sixd_to_matrix
+
+    k = rot.shape[1] // window
+    rot = rot[:, : k * window].reshape(-1, window, *rot.shape[2:])
+    trans = trans[:, : k * window].reshape(-1, window, 3)
+    first = forward_kinematics(sixd_to_matrix(rot[:, 0]), trans[:, 0], offsets, parents)
+    yaw = heading_yaw(first, pairs)
+    rot, trans = canonical_window(rot, trans, yaw)
+    return rot, trans, torch.arange(len(rot)) // k
+
+
+def accuracy_by_duration(
+    model: MotionCLIP,
+    judge: Judge,
+    prompts: Sequence[Prompt],
+    content: torch.Tensor,
+    style: torch.Tensor,
+    seconds: Sequence[float],
+    window: int,
+) -> dict[str, Any]:
+    """Judge accuracy of motions generated at each duration, over all their consecutive
+    ``window``-frame pieces (each canonicalised), so long motions are judged throughout."""
+    from motionclip.data.canonical import facing_pairs
+
+    pairs = facing_pairs(model.skeleton)
+    out: dict[str, Any] = {}
+    for s in seconds:
+        frames = max(window, round(s * model.fps))
+        g_rot, g_tr = generate_windows(model, [p.text for p in prompts], frames)
+        rot, tr, row = chunk_windows(g_rot, g_tr, window, model.skeleton.parents, model.offsets.cpu(), pairs)
+        pred = judge.predict(rot, tr)
+        out[f"{s:g}s"] = {
+            "content_acc": float((pred["content"] == content[row]).float().mean()),
+            "style_acc": float((pred["style"] == style[row]).float().mean()),
+            "windows_judged": len(row),
+            "frames": frames,
+        }
+    return out
 
 
 def _per_dataset(

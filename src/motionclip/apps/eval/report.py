@@ -75,6 +75,11 @@ def print_eval(report: dict[str, Any], console: Console) -> None:
             "generated, per dataset: "
             + "; ".join(f"{k}: content {_pct(v['content_acc'])}, style {_pct(v['style_acc'])} (n={v['n']})" for k, v in per.items())
         )
+    for name, v in (gen.get("by_duration") or {}).items():
+        console.print(
+            f"generated {name}: content {_pct(v['content_acc'])}, style {_pct(v['style_acc'])} "
+            f"over {v['windows_judged']} judged windows"
+        )
     rp = gen.get("r_precision")
     if rp:
         console.print(

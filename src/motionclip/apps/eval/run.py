@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +55,7 @@ def evaluate(
     prompts: str | Path | None = None,
     checkpoint: str | None = None,
     bank_weight: float | None = None,
+    durations: Sequence[float] = (),
 ) -> dict[str, Any]:
     """The full report for ``model`` on ``split`` of ``data`` (generation needs a judge)."""
     from motionclip.apps.eval.generation import generation_quality
@@ -79,7 +81,7 @@ def evaluate(
     }
     if j is not None:
         chosen, source = choose_prompts(cache, prompts, getattr(model, "meta", None))
-        gen = generation_quality(model, j, cache, chosen, idx, bank_weight=bank_weight)
+        gen = generation_quality(model, j, cache, chosen, idx, bank_weight=bank_weight, durations=durations)
         report["generation"] = {"judge": str(judge), "prompts": {"source": source, "count": len(chosen)}, **gen}
     report["seconds"] = time.perf_counter() - started
     return report
