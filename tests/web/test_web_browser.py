@@ -157,3 +157,18 @@ def test_classify_panel(page, walk_bvh: Path) -> None:  # noqa: ANN001
     assert items.count() == 3
     assert "%" in items.nth(0).text_content()
     assert not page.problems, page.problems
+
+
+def test_samples_give_several_figures_with_their_seeds(page) -> None:  # noqa: ANN001
+    page.fill("#prompt", "a person walks")
+    page.fill("#samples", "3")
+    page.fill("#seed", "7")
+    page.press("#prompt", "Enter")
+    page.wait_for_selector("body[data-state=playing]", timeout=30_000)
+    assert page.get_attribute("#viewer", "data-figures") == "3"
+    names = [page.locator("#motions li span").nth(i).text_content() for i in range(3)]
+    assert names == [f"a person walks (sample {k + 1}, seed {7 + k})" for k in range(3)]
+    hrefs = [page.locator("#motions a").nth(i).get_attribute("href") for i in range(6)]
+    assert any("seed=8" in h for h in hrefs) and all("text=a+person+walks" in h for h in hrefs)
+    page.fill("#samples", "1")
+    assert not page.problems, page.problems

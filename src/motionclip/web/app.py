@@ -133,17 +133,17 @@ def create_app(
         return service.classify(data, name, parse_classes(classes, limits), top_k)
 
     @app.get("/api/download/bvh", tags=["download"], response_class=Response)
-    def download_bvh(text: _TextQuery, frames: _FramesQuery = limits.default_frames) -> Response:
+    def download_bvh(text: _TextQuery, frames: _FramesQuery = limits.default_frames, seed: _SeedQuery = 0) -> Response:
         """The generated motion as a BVH file (same motion as /api/generate)."""
         prompt = _prompt(text)
-        body = service.bvh(service.generate(prompt, frames))
+        body = service.bvh(service.generate(prompt, frames, seed))
         return _attachment(body.encode(), "text/plain; charset=utf-8", safe_filename(prompt, ".bvh"))
 
     @app.get("/api/download/mp4", tags=["download"], response_class=Response)
-    def download_mp4(text: _TextQuery, frames: _FramesQuery = limits.default_frames) -> Response:
+    def download_mp4(text: _TextQuery, frames: _FramesQuery = limits.default_frames, seed: _SeedQuery = 0) -> Response:
         """The generated motion rendered server-side as an H.264 MP4 (320x320, with caption)."""
         prompt = _prompt(text)
-        body = service.mp4(service.generate(prompt, frames), prompt)
+        body = service.mp4(service.generate(prompt, frames, seed), prompt)
         return _attachment(body, "video/mp4", safe_filename(prompt, ".mp4"))
 
     app.mount("/static", StaticFiles(directory=STATIC_DIR, follow_symlink=False), name="static")
@@ -155,6 +155,7 @@ _Classes = Annotated[str, Form(description="Comma separated class texts, e.g. 'w
 _TopK = Annotated[int, Form(ge=1, le=DEFAULT_LIMITS.max_classes, description="How many classes to return.")]
 _TextQuery = Annotated[str, Query(min_length=1, max_length=DEFAULT_LIMITS.max_text_chars, description="The prompt.")]
 _FramesQuery = Annotated[int, Query(ge=1, le=DEFAULT_LIMITS.max_frames, description="Frames to generate.")]
+_SeedQuery = Annotated[int, Query(ge=0, le=2**31 - 1, description="Generation seed (as /api/generate).")]
 
 
 def _prompt(text: str) -> str:

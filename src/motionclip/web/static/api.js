@@ -29,7 +29,7 @@ export async function getJSON(url) {
   return parse(await fetch(url));
 }
 
-export function downloadURL(kind, text, frames) {
-  const q = new URLSearchParams({ text, frames: String(frames) });
+export function downloadURL(kind, text, frames, seed = 0) {
+  const q = new URLSearchParams({ text, frames: String(frames), seed: String(seed) });
   return `./api/download/${kind}?${q}`;
 }

@@ -34,13 +34,13 @@ function listMotions(motions, downloadable, frames) {
   for (const m of motions) {
     const li = document.createElement('li');
     const name = document.createElement('span');
-    name.textContent = m.text;
+    name.textContent = m.label || m.text;
     li.append(name);
     if (downloadable) {
       for (const kind of ['bvh', 'mp4']) {
         const a = document.createElement('a');
         a.className = 'button';
-        a.href = downloadURL(kind, m.text, frames);
+        a.href = downloadURL(kind, m.text, frames, m.seed || 0);
         a.download = '';
         a.textContent = kind.toUpperCase();
         a.title = kind === 'mp4' ? 'Rendered on the server (takes a few seconds)' : 'Motion file for Blender etc.';
@@ -74,7 +74,15 @@ async function run(event) {
         m.text = m.alpha === 0 ? texts[0] : m.alpha === 1 ? texts[1] : `${(m.alpha * 100).toFixed(0)}%`;
       });
     } else {
-      motions = await Promise.all(texts.map((text) => postJSON('./api/generate', { text, frames })));
+      const samples = Math.min(Math.max(Number($('samples').value) || 1, 1), 4);
+      const seed = Math.max(Number($('seed').value) || 0, 0);
+      const jobs = texts.flatMap((text) => Array.from({ length: samples }, (_, k) => ({ text, seed: seed + k, k })));
+      motions = await Promise.all(jobs.map(async ({ text, seed: s, k }) => {
+        const m = await postJSON('./api/generate', { text, frames, seed: s });
+        m.seed = s;
+        m.label = samples > 1 ? `${text} (sample ${k + 1}, seed ${s})` : text;
+        return m;
+      }));
     }
     viewer.setMotions(motions);
     $('play').textContent = 'Pause';
@@ -117,6 +125,7 @@ function togglePlay() {
 
 function syncMode() {
   $('steps').closest('label').classList.toggle('hidden', $('mode').value !== 'interpolate');
+  for (const el of document.querySelectorAll('label.samples')) el.classList.toggle('hidden', $('mode').value === 'interpolate');
 }
 
 $('prompt-form').addEventListener('submit', run);
