@@ -157,3 +157,11 @@ def test_resume_continues_the_step_count(synthetic_cache: Path, tiny_checkpoint:
 
     with pytest.raises(MotionCLIPError, match="cannot resume"):
         train(synthetic_cache, run, tmp_path, resume=tmp_path / "nope.ckpt", progress=False, log=lambda *_: None)
+
+
+def test_resuming_a_checkpoint_without_bank_buffers_fills_them(synthetic_cache: Path) -> None:
+    module, _ = _module(synthetic_cache)
+    state = {k: v for k, v in module.state_dict().items() if "bank_" not in k}
+    checkpoint = {"state_dict": state}
+    module.on_load_checkpoint(checkpoint)
+    module.load_state_dict(checkpoint["state_dict"])  # strict: every key present again

@@ -153,6 +153,15 @@ class MotionCLIPModule(pl.LightningModule):
         if total:
             self.log("val/zs_content_acc", correct / total, prog_bar=True)
 
+    def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
+        """Resume runs written before the latent-bank buffers existed (they are rebuilt
+        after training anyway): fill the missing ones with this model's empty values."""
+        state = checkpoint.get("state_dict", {})
+        for name in ("bank_codes", "bank_scale", "bank_take", "bank_start"):
+            key = f"model.{name}"
+            if key not in state:
+                state[key] = getattr(self.model, name)
+
     def configure_optimizers(self) -> Any:
         params = [p for p in self.model.parameters() if p.requires_grad]
         t = self.run.train
