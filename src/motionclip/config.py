@@ -92,6 +92,9 @@ class TrainConfig:
     seed: int = 0
     num_workers: int = 0
     jitter: bool = True  # random window offset within a take at train time
+    # variable-length training: clips of clip_min_frames..clip_max_frames (0 = the cache's window)
+    clip_min_frames: int = 0
+    clip_max_frames: int = 0
     init_from: str | None = None  # start from a model checkpoint's weights (fine-tuning)
     checkpoint_every: int = 1000  # steps
     val_every_epochs: int = 1
@@ -129,6 +132,8 @@ PRESETS: dict[str, list[str]] = {
         # the normalised reconstruction terms are ~1, so alignment needs a weight of that order
         "loss.text=1.0",
         "loss.contrastive=0.1",
+        # a pretrained decoder already moves its limbs; weigh the root path like a pose term
+        "loss.trajectory=1.0",
     ],
 }
 
@@ -227,5 +232,11 @@ def validate_run_config(cfg: TrainRunConfig) -> None:
         raise MotionCLIPError(f"train.lr_schedule must be constant or cosine, got {cfg.train.lr_schedule!r}")
     if cfg.train.lr_schedule == "cosine" and cfg.train.max_steps <= 0:
         raise MotionCLIPError("train.lr_schedule=cosine needs train.max_steps > 0")
+    lo, hi = cfg.train.clip_min_frames, cfg.train.clip_max_frames
+    if (lo or hi) and not (2 <= lo <= hi <= cfg.model.max_frames):
+        raise MotionCLIPError(
+            f"train.clip_min_frames/clip_max_frames must satisfy 2 <= min <= max <= model.max_frames "
+            f"({cfg.model.max_frames}), got {lo}..{hi}"
+        )
     if cfg.train.warmup_steps < 0:
         raise MotionCLIPError(f"train.warmup_steps must be >= 0, got {cfg.train.warmup_steps}")

@@ -71,7 +71,15 @@ class MotionWindows(Dataset):
     def __getitem__(self, i: int) -> dict[str, Any]:
         return {k: v[0] for k, v in self.__getitems__([i]).items()}
 
-    def __getitems__(self, rows: list[int]) -> dict[str, torch.Tensor]:
+    def __getitems__(self, rows: list[int] | list[tuple[int, int]]) -> dict[str, torch.Tensor]:
+        """A batch of ``rows``; ``(row, frames)`` pairs (from :class:`LengthBatchSampler`)
+        ask for clips of ``frames`` frames instead of the cache's window: clips that run
+        past their take's end are padded (last frame repeated) and ``mask`` marks the real
+        frames."""
+        frames_wanted = None
+        if rows and isinstance(rows[0], (tuple, list)):
+            frames_wanted = int(rows[0][1])  # type: ignore[index]
+            rows = [int(x[0]) for x in rows]  # type: ignore[index]
         r = torch.as_tensor(rows, dtype=torch.long)
         t = self.cache.tensors
         take = self.labels["take"][r]
@@ -85,7 +93,13 @@ class MotionWindows(Dataset):
             start = self._stored[r]
             text_id = self._first_text[pair]
         g = t["take_start"][take] + start
-        frames = g[:, None] + torch.arange(self.cache.window)[None]
+        length = self.cache.window if frames_wanted is None else frames_wanted
+        frames = g[:, None] + torch.arange(length)[None]
+        mask = None
+        if frames_wanted is not None:
+            available = t["take_length"][take] - start  # (B,) frames left in the take
+            mask = torch.arange(length)[None] < available[:, None]
+            frames = torch.minimum(frames, (g + available - 1)[:, None])
         trans_world = t["trans"][frames]
         rot, trans = canonical_window(t["rot6d"][frames], trans_world, t["yaw"][g])
         positions = canonical_points(self.cache.frame_positions[frames], trans_world, t["yaw"][g])
@@ -103,9 +117,50 @@ class MotionWindows(Dataset):
             "window": window,
             "start": start,
         }
+        if mask is not None:
+            batch["mask"] = mask
         if self.image_embeddings is not None:
             batch["image_emb"] = self.image_embeddings[window]
         return batch
+
+
+class LengthBatchSampler(torch.utils.data.Sampler):
+    """Shuffled batches of ``(row, frames)`` where every batch has ONE clip length, drawn
+    uniformly from ``[min_frames, max_frames]`` (multiples of ``step``), so no compute goes
+    to padding beyond takes that end early. A batch holds ``batch_size * window / frames``
+    clips, so each step costs about the same number of frames."""
+
+    def __init__(
+        self, n: int, batch_size: int, window: int, min_frames: int, max_frames: int, step: int = 10, seed: int = 0
+    ) -> None:
+        if not 2 <= min_frames <= max_frames:
+            raise DatasetError(f"clip lengths must satisfy 2 <= min <= max, got {min_frames}..{max_frames}")
+        self.n, self.batch_size, self.window = n, batch_size, window
+        self.lengths = list(range(min_frames, max_frames + 1, step)) or [min_frames]
+        if self.lengths[-1] != max_frames:
+            self.lengths.append(max_frames)
+        self.seed, self.epoch = seed, 0
+
+    def _batches(self) -> list[list[tuple[int, int]]]:
+        g = torch.Generator().manual_seed(self.seed + self.epoch)
+        order = torch.randperm(self.n, generator=g).tolist()
+        out, i = [], 0
+        while i < len(order):
+            frames = self.lengths[int(torch.randint(len(self.lengths), (1,), generator=g))]
+            size = max(1, round(self.batch_size * self.window / frames))
+            chunk = order[i : i + size]
+            i += size
+            if len(chunk) == size or not out:
+                out.append([(row, frames) for row in chunk])
+        return out
+
+    def __iter__(self):  # noqa: ANN204
+        batches = self._batches()
+        self.epoch += 1
+        return iter(batches)
+
+    def __len__(self) -> int:
+        return len(self._batches())
 
 
 def collate_batch(batch: Any) -> Any:
@@ -125,9 +180,11 @@ class MotionDataModule(pl.LightningDataModule):
         num_workers: int = 0,
         jitter: bool = True,
         image_embeddings: torch.Tensor | None = None,
+        clip_frames: tuple[int, int] | None = None,
     ) -> None:
         super().__init__()
         self.path = Path(path)
+        self.clip_frames = clip_frames  # (min, max) variable-length training clips, or None
         self.batch_size = batch_size
         self.num_workers = num_workers
         self.jitter = jitter
@@ -159,7 +216,14 @@ class MotionDataModule(pl.LightningDataModule):
         )
 
     def train_dataloader(self) -> DataLoader:
-        return self._loader("train", shuffle=True)
+        if self.clip_frames is None:
+            return self._loader("train", shuffle=True)
+        ds = self.dataset("train")
+        sampler = LengthBatchSampler(len(ds), self.batch_size, self.cache.window, *self.clip_frames)
+        return DataLoader(
+            ds, batch_sampler=sampler, num_workers=self.num_workers,
+            persistent_workers=self.num_workers > 0, collate_fn=collate_batch,
+        )  # fmt: skip
 
     def val_dataloader(self) -> DataLoader:
         return self._loader("val", shuffle=False)

@@ -44,6 +44,7 @@ def save_checkpoint(
         "backend": {"name": model.backend_name, "model": model.backend_model, "dim": model.latent_dim},
         "fps": model.fps,
         "window": model.window,
+        "trained_frames": model.trained_frames,
         "latent_norm": model.latent_norm,
         "generation": to_dict(model.generation),
         "dtype": "float16" if half else "float32",
@@ -103,6 +104,7 @@ def load_checkpoint(path: str | Path | None = None, device: str = "cpu") -> Moti
             latent_norm=float(meta.get("latent_norm", 1.0)),
             bank_size=int(state["bank_codes"].shape[0]) if "bank_codes" in state else 0,
             generation=from_dict(GenerationConfig, meta.get("generation") or {}),
+            trained_frames=int(meta.get("trained_frames") or meta["window"]),
         )
         for key in ("bank_codes", "bank_scale", "bank_take", "bank_start"):  # older checkpoints lack them
             if key not in state:

@@ -69,9 +69,12 @@ class MotionCLIPModule(pl.LightningModule):
         """Loss terms of decoded standardised features ``out`` (B, T, F) against the batch."""
         pred_rot, pred_trans = self.model.denormalise(out)
         pred_pos = self.model.positions(pred_rot, pred_trans, batch["offsets"])
+        mask = batch.get("mask")
         if self.run.loss.recipe == "paper":
-            return paper_reconstruction_losses(pred_rot, pred_trans, pred_pos, batch["rot6d"], batch["trans"], pos)
-        return normalised_reconstruction_losses(out, pred_pos, features, pos, self.loss_scales)
+            return paper_reconstruction_losses(
+                pred_rot, pred_trans, pred_pos, batch["rot6d"], batch["trans"], pos, mask
+            )
+        return normalised_reconstruction_losses(out, pred_pos, features, pos, self.loss_scales, mask)
 
     def _terms(self, batch: dict[str, torch.Tensor]) -> tuple[dict[str, torch.Tensor], torch.Tensor]:
         rot, trans = batch["rot6d"], batch["trans"]
@@ -84,14 +87,15 @@ class MotionCLIPModule(pl.LightningModule):
         frames = rot.shape[1]
         loss = self.run.loss
         text = self.text_embeddings[batch["text_id"]]
+        mask = batch.get("mask")  # variable-length clips: real frames
         with self._autocast(rot.device):
-            z = self.model.encoder(features)
-            out = self.model.decode_normalised(z, frames)
+            z = self.model.encoder(features, mask)
+            out = self.model.decode_normalised(z, frames, mask)
             out_text = None
             if loss.text_reconstruction > 0:
                 # decode the clip's text as generation does: its direction, at the latents' norm
                 scale = 1.0 if self.model.cfg.unit_latent else z.detach().float().norm(dim=-1, keepdim=True).mean()
-                out_text = self.model.decode_normalised(text * scale, frames)
+                out_text = self.model.decode_normalised(text * scale, frames, mask)
         z = z.float()
         terms = self._reconstruction(out.float(), features, batch, pos)
         if out_text is not None:

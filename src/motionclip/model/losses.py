@@ -82,6 +82,19 @@ def _delta(x: torch.Tensor) -> torch.Tensor:
     return x[:, 1:] - x[:, :-1]
 
 
+def _mse(pred: torch.Tensor, target: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
+    """Mean squared error over the frames where ``mask`` (B, T) is True (all if None)."""
+    if mask is None:
+        return F.mse_loss(pred, target)
+    m = mask.reshape(*mask.shape, *([1] * (pred.ndim - mask.ndim))).to(pred.dtype)
+    per_frame = pred[0, 0].numel()
+    return ((pred - target).square() * m).sum() / (m.sum() * per_frame).clamp_min(1)
+
+
+def _delta_mask(mask: torch.Tensor | None) -> torch.Tensor | None:
+    return None if mask is None else mask[:, 1:] & mask[:, :-1]
+
+
 def paper_reconstruction_losses(
     pred_rot: torch.Tensor,
     pred_trans: torch.Tensor,
@@ -89,14 +102,16 @@ def paper_reconstruction_losses(
     rot: torch.Tensor,
     trans: torch.Tensor,
     pos: torch.Tensor,
+    mask: torch.Tensor | None = None,
 ) -> dict[str, torch.Tensor]:
-    """The raw terms: L2 on 6D rotations (+ root translation), joint positions, 6D velocities."""
+    """The raw terms: L2 on 6D rotations (+ root translation), joint positions, 6D velocities.
+    ``mask`` (B, T): real frames of padded clips."""
     pred_pose = torch.cat([pred_rot.flatten(-2), pred_trans], dim=-1)
     pose = torch.cat([rot.flatten(-2), trans], dim=-1)
     return {
-        "rotation": F.mse_loss(pred_pose, pose),
-        "position": F.mse_loss(pred_pos, pos),
-        "velocity": F.mse_loss(_delta(pred_pose), _delta(pose)),
+        "rotation": _mse(pred_pose, pose, mask),
+        "position": _mse(pred_pos, pos, mask),
+        "velocity": _mse(_delta(pred_pose), _delta(pose), _delta_mask(mask)),
     }
 
 
@@ -106,18 +121,21 @@ def normalised_reconstruction_losses(
     features: torch.Tensor,
     pos: torch.Tensor,
     scales: LossScales,
+    mask: torch.Tensor | None = None,
 ) -> dict[str, torch.Tensor]:
     """Terms in data units (a still mean pose scores about 1 on the pose terms).
 
-    features (B, T, F) standardised; positions (B, T, J, 3) metres, joint 0 = root.
+    features (B, T, F) standardised; positions (B, T, J, 3) metres, joint 0 = root;
+    ``mask`` (B, T): real frames of padded clips (None = all).
     """
     rel, pred_rel = pos - pos[..., :1, :], pred_pos - pred_pos[..., :1, :]
+    dm = _delta_mask(mask)
     return {
-        "rotation": F.mse_loss(pred_features, features),
-        "velocity": F.mse_loss(_delta(pred_features), _delta(features)),
-        "position": F.mse_loss(pred_rel, rel) / scales.joint_std**2,
-        "joint_velocity": F.mse_loss(_delta(pred_rel), _delta(rel)) / scales.joint_std**2,
-        "trajectory": F.mse_loss(pred_pos[..., 0, :], pos[..., 0, :]) / scales.trajectory_std**2,
+        "rotation": _mse(pred_features, features, mask),
+        "velocity": _mse(_delta(pred_features), _delta(features), dm),
+        "position": _mse(pred_rel, rel, mask) / scales.joint_std**2,
+        "joint_velocity": _mse(_delta(pred_rel), _delta(rel), dm) / scales.joint_std**2,
+        "trajectory": _mse(pred_pos[..., 0, :], pos[..., 0, :], mask) / scales.trajectory_std**2,
     }
 
 

@@ -44,6 +44,7 @@ class MotionCLIP(nn.Module):
         latent_norm: float = 1.0,
         bank_size: int = 0,
         generation: GenerationConfig | None = None,
+        trained_frames: int | None = None,
     ) -> None:
         super().__init__()
         # The text/image losses align only directions, so training latents keep their own
@@ -55,6 +56,8 @@ class MotionCLIP(nn.Module):
         self.backend_model = backend_model
         self.fps = float(fps)
         self.window = int(window)
+        # longest clip the decoder was trained on: up to it, generate decodes in one pass
+        self.trained_frames = int(trained_frames or window)
         j = skeleton.num_joints
         self.features = j * 6 + 3
         self.encoder = MotionEncoder(self.features, cfg)
@@ -113,9 +116,9 @@ class MotionCLIP(nn.Module):
             return torch.nn.functional.normalize(z, dim=-1) * math.sqrt(z.shape[-1])
         return z
 
-    def decode_normalised(self, z: torch.Tensor, frames: int) -> torch.Tensor:
-        """z (B, D) -> standardised features (B, frames, F)."""
-        return self.decoder(self.decoder_input(z), frames)
+    def decode_normalised(self, z: torch.Tensor, frames: int, mask: torch.Tensor | None = None) -> torch.Tensor:
+        """z (B, D) -> standardised features (B, frames, F); ``mask`` as in the decoder."""
+        return self.decoder(self.decoder_input(z), frames, mask)
 
     def decode_features(self, z: torch.Tensor, frames: int) -> tuple[torch.Tensor, torch.Tensor]:
         """z (B, D) -> rot6d (B, frames, J, 6), trans (B, frames, 3)."""
@@ -282,7 +285,7 @@ class MotionCLIP(nn.Module):
         """Text -> motion. One prompt and one sample give a Motion, otherwise a list
         (prompt-major). Same seed, same motions; see :meth:`generation_latents`."""
         n = self.window if frames is None else int(frames)
-        if n > self.window:
+        if n > max(self.window, self.trained_frames):
             longest = int(MAX_GENERATE_SECONDS * self.fps)
             if n > longest:
                 raise MotionCLIPError(f"frames must be between 1 and {longest} ({MAX_GENERATE_SECONDS:g} s), got {n}")

@@ -173,7 +173,8 @@ def train(
     use_image = backend.has_image and run.loss.image > 0
     if not backend.has_image and run.loss.image > 0:
         log(f"image loss off: backend {backend.name!r} has no image tower (text loss only)")
-    dm = MotionDataModule(data, run.train.batch_size, run.train.num_workers, run.train.jitter)
+    clips = (run.train.clip_min_frames, run.train.clip_max_frames) if run.train.clip_max_frames else None
+    dm = MotionDataModule(data, run.train.batch_size, run.train.num_workers, run.train.jitter, clip_frames=clips)
     if use_image:
         dm.image_embeddings = load_image_embeddings(
             data, backend.name, len(dm.cache.tensors["window_take"]), backend.dim
@@ -238,6 +239,7 @@ def train(
     started = time.perf_counter()
     trainer.fit(module, datamodule=dm, ckpt_path=ckpt_path)
     seconds = time.perf_counter() - started
+    model.trained_frames = max(dm.cache.window, run.train.clip_max_frames)
     latents = train_latents(model, dm)
     model.latent_norm = float(latents.norm(dim=-1).mean())
     train_idx = dm.cache.window_indices("train")

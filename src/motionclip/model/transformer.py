@@ -74,8 +74,10 @@ class MotionDecoder(nn.Module):
         self.layers = nn.TransformerDecoder(layer, cfg.num_layers)
         self.head = nn.Linear(d, features)
 
-    def forward(self, z: torch.Tensor, frames: int) -> torch.Tensor:
-        """z (B, D) -> (B, frames, F) normalised frames."""
+    def forward(self, z: torch.Tensor, frames: int, mask: torch.Tensor | None = None) -> torch.Tensor:
+        """z (B, D) -> (B, frames, F) normalised frames; ``mask`` (B, frames) True where a
+        frame is real (padded frames are kept out of self-attention)."""
         b = z.shape[0]
         queries = self.positions(frames, offset=1).expand(b, -1, -1)
-        return self.head(self.layers(queries, z[:, None, :]))
+        pad = None if mask is None else ~mask
+        return self.head(self.layers(queries, z[:, None, :], tgt_key_padding_mask=pad))
