@@ -79,6 +79,7 @@ class MotionCLIP(nn.Module):
         self.register_buffer("bank_start", torch.zeros(bank_size, dtype=torch.int32))
         self.generation = generation or GenerationConfig()
         self._backend: EmbeddingBackend | None = None
+        self._bank_cache: tuple[torch.Tensor, torch.Tensor] | None = None
 
     @property
     def latent_dim(self) -> int:
@@ -202,6 +203,15 @@ class MotionCLIP(nn.Module):
     def bank_size(self) -> int:
         return int(self.bank_codes.shape[0])
 
+    def bank_directions(self) -> torch.Tensor:
+        """(N, D) unit training-latent directions (dequantised once, then cached)."""
+        from motionclip.model.latent_bank import dequantise
+
+        codes = self.bank_codes
+        if self._bank_cache is None or self._bank_cache[0] is not codes:
+            self._bank_cache = (codes, dequantise(codes.cpu(), self.bank_scale.cpu()))
+        return self._bank_cache[1]
+
     def set_latent_bank(
         self, latents: torch.Tensor, take: torch.Tensor | None = None, start: torch.Tensor | None = None
     ) -> None:
@@ -219,6 +229,7 @@ class MotionCLIP(nn.Module):
         codes, scale = quantise(latents)
         device = self.rot_mean.device
         self.bank_codes, self.bank_scale = codes.to(device), scale.to(device)
+        self._bank_cache = None
         self.bank_take, self.bank_start = take.to(torch.int32).to(device), start.to(torch.int32).to(device)
 
     def generation_latents(
@@ -231,7 +242,7 @@ class MotionCLIP(nn.Module):
         """(N * samples, D) latents to decode for texts, prompt-major (all samples of
         prompt 0 first). ``bank_weight`` (default: the checkpoint's) 0 = the paper's direct
         text decoding; needs a latent bank otherwise."""
-        from motionclip.model.latent_bank import dequantise, pick_neighbours, slerp
+        from motionclip.model.latent_bank import pick_neighbours, slerp
 
         if samples < 1:
             raise MotionCLIPError(f"samples must be >= 1, got {samples}")
@@ -243,7 +254,7 @@ class MotionCLIP(nn.Module):
             if samples > 1 and self.bank_size == 0:
                 raise MotionCLIPError("this checkpoint has no latent bank, so it gives one motion per prompt")
             return text.repeat_interleave(samples, dim=0)
-        bank = dequantise(self.bank_codes.cpu(), self.bank_scale.cpu())
+        bank = self.bank_directions()
         g = self.generation
         rows = pick_neighbours(text, bank, samples, g.top_k, g.temperature, seed)  # (N, samples)
         near = bank[rows.flatten()]
@@ -300,7 +311,7 @@ class MotionCLIP(nn.Module):
     ) -> list[Motion]:
         """Motions longer than the window, as overlapping blended segments (:mod:`.segments`)."""
         from motionclip.model import segments
-        from motionclip.model.latent_bank import dequantise, pick_neighbours, slerp
+        from motionclip.model.latent_bank import pick_neighbours, slerp
 
         weight = self.generation.bank_weight if bank_weight is None else float(bank_weight)
         first = self.generation_latents(text, samples, seed, bank_weight)  # validates arguments
@@ -309,7 +320,7 @@ class MotionCLIP(nn.Module):
         paths = []
         if weight > 0 and self.bank_size > 0:
             g = self.generation
-            bank = dequantise(self.bank_codes.cpu(), self.bank_scale.cpu())
+            bank = self.bank_directions()
             firsts = pick_neighbours(texts, bank, samples, g.top_k, g.temperature, seed)
             take, start = self.bank_take.cpu().long(), self.bank_start.cpu().long()
             for i in range(len(texts)):
