@@ -133,6 +133,10 @@ def train(
 
     run = load_run_config(config, list(overrides or []), preset=preset)
     if devices is not None:
+        if devices < 1:
+            from motionclip.errors import MotionCLIPError
+
+            raise MotionCLIPError(f"--devices must be >= 1, got {devices}")
         run.train.devices = devices
     if strategy is not None:
         run.train.strategy = strategy
@@ -243,7 +247,10 @@ def main() -> None:
     try:
         app()
     except MotionCLIPError as exc:
-        err_console().print(f"[bold red]error:[/bold red] {exc}")
+        from rich.markup import escape
+
+        # escape: paths with [brackets] are not markup; soft_wrap: one line, however long
+        err_console().print(f"[bold red]error:[/bold red] {escape(str(exc))}", soft_wrap=True)
         sys.exit(1)
 
 

@@ -224,6 +224,25 @@ def load_run_config(path: str | Path | None, overrides: list[str], preset: str |
 
 def validate_run_config(cfg: TrainRunConfig) -> None:
     """Reject settings that would only fail later (or silently train nothing)."""
+    import math
+
+    t, m = cfg.train, cfg.model
+    if t.batch_size < 1:
+        raise MotionCLIPError(f"train.batch_size must be >= 1, got {t.batch_size}")
+    if not (math.isfinite(t.lr) and t.lr > 0):
+        raise MotionCLIPError(f"train.lr must be a positive number, got {t.lr}")
+    if not (math.isfinite(t.weight_decay) and t.weight_decay >= 0):
+        raise MotionCLIPError(f"train.weight_decay must be >= 0, got {t.weight_decay}")
+    if t.devices < 1:
+        raise MotionCLIPError(f"train.devices must be >= 1, got {t.devices}")
+    if m.num_layers < 1 or m.num_heads < 1 or m.ff_size < 1:
+        raise MotionCLIPError("model.num_layers, num_heads and ff_size must be >= 1")
+    if not 0.0 <= m.dropout < 1.0:
+        raise MotionCLIPError(f"model.dropout must be in [0, 1), got {m.dropout}")
+    for name in ("rotation", "position", "velocity", "trajectory", "text", "image", "contrastive", "text_reconstruction"):
+        w = getattr(cfg.loss, name)
+        if not (math.isfinite(w) and w >= 0):
+            raise MotionCLIPError(f"loss.{name} must be a number >= 0, got {w}")
     if cfg.loss.recipe not in RECIPES:
         raise MotionCLIPError(f"loss.recipe must be one of {', '.join(RECIPES)}, got {cfg.loss.recipe!r}")
     if cfg.loss.temperature <= 0 or cfg.loss.temperature != cfg.loss.temperature:

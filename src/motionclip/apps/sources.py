@@ -74,12 +74,16 @@ def resolve(model: MotionCLIP, spec: str, decodable: bool = True) -> Source:
     if not text:
         raise MotionCLIPError("empty input: give a motion file or a text prompt")
     path = Path(text).expanduser()
-    if path.is_file():
+    try:
+        is_file, is_dir = path.is_file(), path.is_dir()
+    except (OSError, ValueError):  # a long or odd prompt is not a usable file name: it is text
+        is_file = is_dir = False
+    if is_file:
         if not is_motion_path(path.name):
             raise MotionCLIPError(f"{path}: not a motion file (expected {', '.join(MOTION_SUFFIXES)})")
         motion = read_motion(path)
         return Source("motion", path.name, motion_latent(model, motion), motion)
-    if path.is_dir():
+    if is_dir:
         raise MotionCLIPError(f"{path}: is a folder; give a motion file or a text prompt")
     if is_motion_path(text):
         raise MotionCLIPError(f"{text}: motion file not found")

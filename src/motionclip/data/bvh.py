@@ -10,6 +10,8 @@ in the motion's Euler order.
 from __future__ import annotations
 
 import gzip
+import io
+import zlib
 import os
 from collections import Counter
 from dataclasses import dataclass, field
@@ -38,17 +40,27 @@ class _Joint:
     end_site: tuple[float, float, float] | None = None
 
 
+MAX_BVH_BYTES = 256 * 1024 * 1024  # on disk and after gunzip; real takes are a few MB
+
+
 def _read_text(path: Path) -> str:
     if not path.exists():
         raise MotionFormatError(f"{path}: file not found")
     if path.is_dir():
         raise MotionFormatError(f"{path}: is a directory, not a BVH file")
+    if not path.is_file():  # FIFOs, devices: reading them could block or never end
+        raise MotionFormatError(f"{path}: not a regular file")
     try:
+        if path.stat().st_size > MAX_BVH_BYTES:
+            raise MotionFormatError(f"{path}: larger than {MAX_BVH_BYTES // 2**20} MiB; not a motion file")
         raw = path.read_bytes()
         if raw[:2] == b"\x1f\x8b":
-            raw = gzip.decompress(raw)
+            with gzip.GzipFile(fileobj=io.BytesIO(raw)) as fh:
+                raw = fh.read(MAX_BVH_BYTES + 1)
+            if len(raw) > MAX_BVH_BYTES:
+                raise MotionFormatError(f"{path}: inflates to more than {MAX_BVH_BYTES // 2**20} MiB; not a motion file")
         return raw.decode("utf-8-sig", errors="replace")  # -sig: tolerate a byte-order mark
-    except (OSError, EOFError, gzip.BadGzipFile) as exc:
+    except (OSError, EOFError, gzip.BadGzipFile, zlib.error) as exc:
         raise MotionFormatError(f"{path}: cannot read ({exc})") from None
 
 

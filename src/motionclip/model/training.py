@@ -12,7 +12,7 @@ import torch
 from pytorch_lightning.callbacks import ModelCheckpoint
 from pytorch_lightning.loggers import CSVLogger, TensorBoardLogger
 
-from motionclip.config import TrainRunConfig, to_dict
+from motionclip.config import TrainRunConfig, to_dict, validate_run_config
 from motionclip.data.dataset import MotionDataModule
 from motionclip.data.labels import class_prompt
 from motionclip.errors import MotionCLIPError
@@ -161,6 +161,7 @@ def train(
     """Train MotionCLIP on a cached dataset; writes ``out_dir/model.safetensors``."""
     from motionclip.text import get_backend
 
+    validate_run_config(run)  # before anything is written
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     pl.seed_everything(run.train.seed, workers=True, verbose=False)
@@ -170,6 +171,10 @@ def train(
         backend = TableBackend(run.text_table)
     backend = backend or get_backend(run.backend, model=run.clip_model)
     run.model.latent_dim = backend.dim
+    if backend.dim % run.model.num_heads:
+        raise MotionCLIPError(
+            f"model.num_heads={run.model.num_heads} must divide the latent size {backend.dim} of backend {backend.name!r}"
+        )
     use_image = backend.has_image and run.loss.image > 0
     if not backend.has_image and run.loss.image > 0:
         log(f"image loss off: backend {backend.name!r} has no image tower (text loss only)")

@@ -1,0 +1,89 @@
+"""Bad input gets one clear error line: corrupt gzip, special files, long prompts, odd text, bad settings."""
+
+from __future__ import annotations
+
+import gzip
+import os
+from pathlib import Path
+
+import pytest
+
+from motionclip.config import TrainRunConfig, apply_overrides, validate_run_config
+from motionclip.data.bvh import read_bvh
+from motionclip.errors import MotionCLIPError
+
+
+def test_corrupt_gzip_and_special_files(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.bvh.gz"
+    bad.write_bytes(gzip.compress(b"HIERARCHY\n" * 100)[:-30] + b"\x00" * 30)
+    with pytest.raises(MotionCLIPError, match="cannot read"):
+        read_bvh(bad)
+    garbage = tmp_path / "garbage.bvh.gz"
+    garbage.write_bytes(b"\x1f\x8b" + os.urandom(200))
+    with pytest.raises(MotionCLIPError, match="cannot read"):
+        read_bvh(garbage)
+    fifo = tmp_path / "pipe.bvh"
+    os.mkfifo(fifo)
+    with pytest.raises(MotionCLIPError, match="not a regular file"):
+        read_bvh(fifo)  # would block forever if it were opened
+
+
+def test_gzip_bomb_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from motionclip.data import bvh
+
+    monkeypatch.setattr(bvh, "MAX_BVH_BYTES", 1000)
+    bomb = tmp_path / "bomb.bvh.gz"
+    bomb.write_bytes(gzip.compress(b" " * 100_000))
+    with pytest.raises(MotionCLIPError, match="inflates to more than"):
+        read_bvh(bomb)
+
+
+@pytest.mark.parametrize(
+    "override, message",
+    [
+        ("train.batch_size=0", "batch_size"),
+        ("train.lr=nan", "train.lr"),
+        ("train.lr=-1", "train.lr"),
+        ("train.devices=0", "devices"),
+        ("model.dropout=1.5", "dropout"),
+        ("loss.text=nan", "loss.text"),
+        ("loss.recipe=bogus", "loss.recipe"),
+    ],
+)
+def test_bad_training_settings_are_rejected_before_training(override: str, message: str) -> None:
+    run = apply_overrides(TrainRunConfig(), [override])
+    with pytest.raises(MotionCLIPError, match=message):
+        validate_run_config(run)
+
+
+def test_cli_errors_are_one_line_even_with_brackets_and_long_prompts(tiny_checkpoint: Path, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from motionclip.cli import app
+
+    runner = CliRunner()
+    long_prompt = "a person walks " * 20  # 300 bytes > 255: not a usable file name
+    out = tmp_path / "i.npz"
+    r = runner.invoke(app, ["interpolate", long_prompt, "a person runs", "--steps", "2", "-c", str(tiny_checkpoint),
+                            "--out", str(out)])  # fmt: skip
+    assert r.exit_code == 0, r.output
+    model_err = tmp_path / "x[1]" / "missing.bvh"
+    import subprocess
+    import sys
+
+    exe = Path(sys.executable).with_name("motionclip")
+    if not exe.exists():
+        pytest.skip("console script not installed")
+    proc = subprocess.run([str(exe), "render", str(model_err), "--out", str(tmp_path / "o.png")],
+                          capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert proc.returncode == 1
+    lines = [ln for ln in proc.stderr.splitlines() if ln.strip()]
+    assert len(lines) == 1 and "x[1]" in lines[0], proc.stderr
+
+
+def test_unpaired_surrogates_are_a_clear_error(tiny_checkpoint: Path) -> None:
+    from motionclip.model.checkpoint import load_checkpoint
+
+    model = load_checkpoint(tiny_checkpoint)
+    with pytest.raises(MotionCLIPError, match="not valid Unicode"):
+        model.generate("a person \ud800 walks")
