@@ -87,3 +87,33 @@ def test_unpaired_surrogates_are_a_clear_error(tiny_checkpoint: Path) -> None:
     model = load_checkpoint(tiny_checkpoint)
     with pytest.raises(MotionCLIPError, match="not valid Unicode"):
         model.generate("a person \ud800 walks")
+
+
+def test_bad_output_paths_fail_before_work(tmp_path: Path, tiny_checkpoint: Path) -> None:
+    from motionclip.apps.generate import generate_to_files
+    from motionclip.io_utils import atomic_write_text, check_output_path
+    from motionclip.model.checkpoint import load_checkpoint
+
+    (tmp_path / "afile").write_text("x")
+    for bad, message in (
+        (tmp_path, "is a folder"),
+        (tmp_path / "afile" / "out.bvh", "not a folder"),
+        (tmp_path / ("x" * 300 + ".bvh"), "longer than 255"),
+    ):
+        with pytest.raises(MotionCLIPError, match=message):
+            check_output_path(bad)
+        with pytest.raises(MotionCLIPError, match=message):
+            atomic_write_text(bad, "hello")
+    model = load_checkpoint(tiny_checkpoint)
+    calls = []
+    model.decode = lambda *a, **k: calls.append(1)  # type: ignore[method-assign]
+    (tmp_path / "out.bvh").mkdir()
+    with pytest.raises(MotionCLIPError, match="is a folder"):
+        generate_to_files(model, ["a person walks"], tmp_path / "out.bvh")
+    assert not calls  # nothing was generated
+    if os.geteuid() != 0:  # root ignores permissions
+        ro = tmp_path / "ro"
+        ro.mkdir()
+        ro.chmod(0o500)
+        with pytest.raises(MotionCLIPError, match="not writable"):
+            check_output_path(ro / "x.bvh")

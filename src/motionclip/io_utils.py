@@ -9,18 +9,44 @@ from collections.abc import Iterator
 from pathlib import Path
 
 
+def check_output_path(path: str | os.PathLike[str]) -> Path:
+    """Fail now, with one clear line, if ``path`` cannot be written as a file (checked
+    before any work, so a long job does not end on a bad ``--out``)."""
+    from motionclip.errors import MotionCLIPError
+
+    p = Path(path)
+    if len(p.name.encode("utf-8", "surrogateescape")) > 255:
+        raise MotionCLIPError(f"{p}: file name longer than 255 bytes")
+    if p.is_dir():
+        raise MotionCLIPError(f"{p}: is a folder; give a file name")
+    parent = p.parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if not parent.is_dir():
+        raise MotionCLIPError(f"{p}: cannot write under {parent} (not a folder)")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise MotionCLIPError(f"{p}: folder {parent} is not writable")
+    return p
+
+
 @contextlib.contextmanager
 def atomic_path(path: str | os.PathLike[str], suffix: str | None = None) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; move it into place only on success.
 
     Writers that fail half-way therefore never leave a truncated file under the final
-    name (the temporary file is removed instead).
+    name (the temporary file is removed instead). File-system failures (a folder in the
+    way, read-only, disk full) become one-line ``MotionCLIPError``s naming ``path``.
     """
-    final = Path(path)
-    final.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(
-        prefix=f".{final.name}.", suffix=suffix if suffix is not None else final.suffix, dir=final.parent
-    )
+    from motionclip.errors import MotionCLIPError
+
+    final = check_output_path(path)
+    try:
+        final.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(
+            prefix=f".{final.name[:200]}.", suffix=suffix if suffix is not None else final.suffix, dir=final.parent
+        )
+    except OSError as exc:
+        raise MotionCLIPError(f"{final}: cannot write ({exc.strerror or exc})") from None
     os.close(fd)
     tmp_path = Path(tmp)
     try:
@@ -29,6 +55,9 @@ def atomic_path(path: str | os.PathLike[str], suffix: str | None = None) -> Iter
         os.umask(umask)
         os.chmod(tmp_path, 0o666 & ~umask)  # mkstemp (and some writers) make 0600; use normal permissions
         os.replace(tmp_path, final)
+    except OSError as exc:
+        tmp_path.unlink(missing_ok=True)
+        raise MotionCLIPError(f"{final}: cannot write ({exc.strerror or exc})") from None
     except BaseException:
         tmp_path.unlink(missing_ok=True)
         raise

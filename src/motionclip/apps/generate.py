@@ -76,7 +76,12 @@ def generate_to_files(
     seed: int = 0,
     bank_weight: float | None = None,
 ) -> list[Path]:
+    from motionclip.apps.outputs import output_kind
+    from motionclip.io_utils import check_output_path
+
     prompts = validate_prompts(texts)
+    output_kind(out)
+    check_output_path(out)  # before generating
     motions = generate(model, prompts, frames, samples, seed, bank_weight)
     captions = [p if samples == 1 else f"{p} ({k + 1})" for p in prompts for k in range(samples)]
     return write_outputs(motions, out, captions=captions, grid=grid)
