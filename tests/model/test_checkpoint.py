@@ -171,3 +171,47 @@ def test_training_state_files_are_not_pickles(tmp_path: Path, tiny_checkpoint: P
         load_state(tiny_checkpoint)
     with pytest.raises(CheckpointError, match="not found"):
         load_state(tmp_path / "missing.ckpt")
+
+
+@pytest.mark.parametrize(
+    "edit, message",
+    [
+        (lambda m: m.update(window=-60), "'window'"),
+        (lambda m: m.update(fps=float("nan")), "'fps'"),
+        (lambda m: m.update(model="3 layers"), "'model'"),
+        (lambda m: m.update(backend={"name": "word2vec"}), "unknown backend"),
+        (lambda m: m.update(generation=[1]), "'generation'"),
+    ],
+)
+def test_bad_checkpoint_metadata_fails_at_load(tiny_checkpoint, tmp_path, edit, message) -> None:  # noqa: ANN001
+    import json as _json
+
+    from safetensors.torch import load_file, safe_open, save_file
+
+    from motionclip.errors import CheckpointError
+    from motionclip.model.checkpoint import load_checkpoint
+
+    with safe_open(str(tiny_checkpoint), framework="pt") as fh:
+        meta = _json.loads(fh.metadata()["motionclip"])
+    edit(meta)
+    bad = tmp_path / "bad.safetensors"
+    save_file(load_file(str(tiny_checkpoint)), str(bad), metadata={"motionclip": _json.dumps(meta)})
+    with pytest.raises(CheckpointError, match=message):
+        load_checkpoint(bad)
+
+
+def test_nan_weights_fail_at_load(tiny_checkpoint, tmp_path) -> None:  # noqa: ANN001
+    from safetensors.torch import load_file, safe_open, save_file
+
+    from motionclip.errors import CheckpointError
+    from motionclip.model.checkpoint import load_checkpoint
+
+    state = load_file(str(tiny_checkpoint))
+    key = next(k for k, v in state.items() if v.is_floating_point() and v.numel() > 1)
+    state[key] = state[key].clone()
+    state[key].view(-1)[0] = float("nan")
+    with safe_open(str(tiny_checkpoint), framework="pt") as fh:
+        meta = fh.metadata()
+    save_file(state, str(tmp_path / "nan.safetensors"), metadata=meta)
+    with pytest.raises(CheckpointError, match="NaN"):
+        load_checkpoint(tmp_path / "nan.safetensors")

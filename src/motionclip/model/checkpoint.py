@@ -12,6 +12,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import torch
 from safetensors import SafetensorError
 from safetensors.torch import load_file, safe_open, save_file
 
@@ -22,6 +23,7 @@ from motionclip.io_utils import atomic_path
 from motionclip.model.motionclip import MotionCLIP
 
 FORMAT = "motionclip-checkpoint-v1"
+KNOWN_BACKENDS = ("minilm", "clip")  # the registry's names (motionclip.text.BACKENDS)
 SHIPPED_NAME = "motionclip-minilm.safetensors"
 
 
@@ -89,6 +91,7 @@ def load_checkpoint(path: str | Path | None = None, device: str = "cpu") -> Moti
     if p.is_dir():  # a training run folder
         p = p / "model.safetensors"
     meta = read_metadata(p)
+    _check_metadata(meta, p)
     try:
         state = load_file(str(p))
         # checkpoints from before ``unit_latent`` decoded raw latents
@@ -111,7 +114,39 @@ def load_checkpoint(path: str | Path | None = None, device: str = "cpu") -> Moti
                 state = {**state, key: getattr(model, key)}
         state = {k: v.float() if v.is_floating_point() else v for k, v in state.items()}
         model.load_state_dict(state, strict=True, assign=True)
-    except (SafetensorError, KeyError, RuntimeError, TypeError, MotionCLIPError) as exc:
+    except (SafetensorError, KeyError, RuntimeError, TypeError, ValueError, AttributeError, MotionCLIPError) as exc:
         raise CheckpointError(f"{p}: checkpoint does not match the model ({exc})") from None
+    bad = [k for k, v in state.items() if v.is_floating_point() and not bool(torch.isfinite(v).all())]
+    if bad:
+        raise CheckpointError(f"{p}: checkpoint has NaN or infinite values in {', '.join(bad[:3])}")
     model.meta = meta  # type: ignore[attr-defined]
     return model.to(device).eval()
+
+
+def _check_metadata(meta: dict[str, Any], p: Path) -> None:
+    """Types and ranges of the JSON description, so a hand-edited or foreign file fails
+    at load with its own message rather than later in a model call."""
+    import math
+
+    def fail(what: str) -> None:
+        raise CheckpointError(f"{p}: checkpoint metadata: {what}")
+
+    if not isinstance(meta.get("model"), dict):
+        fail("'model' must be an object")
+    backend = meta.get("backend")
+    if not isinstance(backend, dict) or not isinstance(backend.get("name"), str):
+        fail("'backend' must be an object with a 'name'")
+    if backend["name"] not in KNOWN_BACKENDS:
+        fail(f"unknown backend {backend['name']!r} (known: {', '.join(KNOWN_BACKENDS)})")
+    fps, window = meta.get("fps"), meta.get("window")
+    if not isinstance(fps, (int, float)) or isinstance(fps, bool) or not math.isfinite(fps) or fps <= 0:
+        fail(f"'fps' must be a positive number, got {fps!r}")
+    if not isinstance(window, int) or isinstance(window, bool) or window < 2:
+        fail(f"'window' must be an integer >= 2, got {window!r}")
+    norm = meta.get("latent_norm", 1.0)
+    if not isinstance(norm, (int, float)) or not math.isfinite(norm) or norm <= 0:
+        fail(f"'latent_norm' must be a positive number, got {norm!r}")
+    if not isinstance(meta.get("skeleton"), dict):
+        fail("'skeleton' must be an object")
+    if meta.get("generation") is not None and not isinstance(meta["generation"], dict):
+        fail("'generation' must be an object")

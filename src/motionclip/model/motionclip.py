@@ -192,10 +192,9 @@ class MotionCLIP(nn.Module):
         """(N, D) L2-normalised text embeddings from the model's backend."""
         items = [texts] if isinstance(texts, str) else list(texts)
         for i, t in enumerate(items):
-            if not isinstance(t, str) or not t.strip():
-                raise MotionCLIPError(f"text {i + 1} is empty or not a string")
             try:
-                t.encode("utf-8")
+                if isinstance(t, str):
+                    t.encode("utf-8")
             except UnicodeEncodeError:
                 raise MotionCLIPError(f"text {i + 1} is not valid Unicode (unpaired surrogate)") from None
         return self.backend.encode_text(items)
