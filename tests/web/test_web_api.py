@@ -305,3 +305,17 @@ def test_generate_seed_and_long_motions(client, web_model) -> None:  # noqa: ANN
     assert client.post("/api/generate", json={"text": "a person walks", "seed": -1}).status_code == 422
     long = client.post("/api/generate", json={"text": "a person walks", "frames": 4 * web_model.window})
     assert long.status_code == 200 and _positions(long.json()).shape[0] == 4 * web_model.window
+
+
+@pytest.mark.parametrize("raw", ['{"text": "a person walks", "frames": NaN}', '{"text": "walk", "frames": Infinity}',
+                                 '{"text": "a", "add": "b", "scale": 1e400}', '{"text": "a", "add": "b", "scale": NaN}'])
+def test_non_finite_numbers_are_a_422_not_a_500(client, raw: str) -> None:  # noqa: ANN001
+    url = "/api/edit" if "add" in raw else "/api/generate"
+    r = client.post(url, content=raw, headers={"Content-Type": "application/json"})
+    assert r.status_code == 422, r.text
+    assert r.json()["detail"] and all("loc" in e for e in r.json()["detail"])
+
+
+def test_lone_surrogate_is_a_400_not_a_500(client) -> None:  # noqa: ANN001
+    r = client.post("/api/generate", content='{"text": "a person \\ud800 walks"}', headers={"Content-Type": "application/json"})
+    assert r.status_code in (400, 422), r.text
