@@ -117,3 +117,28 @@ def test_bad_output_paths_fail_before_work(tmp_path: Path, tiny_checkpoint: Path
         ro.chmod(0o500)
         with pytest.raises(MotionCLIPError, match="not writable"):
             check_output_path(ro / "x.bvh")
+
+
+@pytest.mark.parametrize("fps", [0.0, float("nan"), -30.0])
+def test_prepare_rejects_bad_fps_before_reading(fps: float, tmp_path: Path) -> None:
+    from motionclip.config import DataConfig
+    from motionclip.data.prepare import prepare_dataset
+
+    with pytest.raises(MotionCLIPError, match="fps"):
+        prepare_dataset("bandai-namco", tmp_path, tmp_path / "c.safetensors", DataConfig(fps=fps), workers=1)
+
+
+def test_one_corrupt_take_is_reported_not_fatal(synthetic_root: Path, tmp_path: Path) -> None:
+    import shutil
+
+    from motionclip.config import DataConfig
+    from motionclip.data.prepare import prepare_dataset
+
+    root = tmp_path / "data"
+    shutil.copytree(synthetic_root, root)
+    victim = sorted(root.rglob("*.bvh*"))[0]
+    victim.write_bytes(b"\x1f\x8b" + os.urandom(300))  # corrupt gzip in place of a take
+    summary = prepare_dataset("bandai-namco", root, tmp_path / "c.safetensors",
+                              DataConfig(window=30, stride=10, val_fraction=0.25, test_fraction=0.25), workers=1,
+                              progress=False)  # fmt: skip
+    assert any(victim.name in p for p in summary["problems"]), summary["problems"]

@@ -8,6 +8,7 @@ train/val/test split (by take) are stored alongside. See :mod:`motionclip.data.c
 from __future__ import annotations
 
 import json
+import math
 import os
 import time
 from collections import Counter, defaultdict
@@ -174,6 +175,10 @@ def prepare_dataset(
     cfg = cfg or DataConfig()
     if cfg.window < 2 or cfg.stride < 1:
         raise DatasetError("window must be >= 2 frames and stride >= 1")
+    if not (math.isfinite(cfg.fps) and 1 <= cfg.fps <= 1000):
+        raise DatasetError(f"fps must be a number between 1 and 1000, got {cfg.fps}")
+    if not (0 <= cfg.val_fraction < 1 and 0 <= cfg.test_fraction < 1 and cfg.val_fraction + cfg.test_fraction < 1):
+        raise DatasetError("val and test fractions must be in [0, 1) and sum to less than 1")
     t0 = time.perf_counter()
     found = discover(source, root)
     if not found.takes:
