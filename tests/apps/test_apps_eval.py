@@ -125,6 +125,8 @@ def test_generation_by_duration_and_per_dataset(model, synthetic_cache, judge_fi
     assert long["windows_judged"] == 3 * gen["n"] and 0 <= long["content_acc"] <= 1
     assert set(gen["per_dataset"]) <= set(MotionCache.load(synthetic_cache).datasets) and gen["per_dataset"]
     assert sum(v["n"] for v in gen["per_dataset"].values()) >= gen["n"]
+    sm = gen["samples"]  # ACTOR multimodality: variety among samples of one prompt
+    assert sm["samples_per_prompt"] == 5 and sm["multimodality"] > 0 and 0 <= sm["content_acc"] <= 1
 
 
 def test_judge_roundtrip(judge_file, synthetic_cache, tiny_checkpoint) -> None:

@@ -160,10 +160,58 @@ def generation_quality(
     generated["realism"] = _realism(model, cache, g_rot, g_tr, content, test_idx)
     if durations:
         generated["by_duration"] = accuracy_by_duration(model, judge, prompts, content, style, durations, cache.window)
+    if model.bank_size > 0 and generated["bank_weight"] > 0:
+        generated["samples"] = sample_multimodality(model, judge, cache, prompts, content, style, seed=seed)
     return {"generated": generated, "real": real}
 
 
 R_PRECISION_POOL = 32
+MULTIMODALITY_SAMPLES = 5
+
+
+def sample_multimodality(
+    model: MotionCLIP,
+    judge: Judge,
+    cache: MotionCache,
+    prompts: Sequence[Prompt],
+    content: torch.Tensor,
+    style: torch.Tensor,
+    samples: int = MULTIMODALITY_SAMPLES,
+    seed: int = 0,
+) -> dict[str, Any]:
+    """ACTOR's multimodality: variety among ``samples`` motions of the SAME prompt (mean
+    pairwise judge-feature distance, averaged over prompts), beside the same figure for
+    ``samples`` real train windows of the prompt's (content, style), and the judge's
+    accuracy on the samples."""
+    texts = [p.text for p in prompts]
+    rots, trs = [], []
+    for s in range(0, len(texts), 64):
+        motions = model.generate(texts[s : s + 64], cache.window, samples=samples, seed=seed)
+        rots += [m.rotations_6d() for m in motions]
+        trs += [m.root_translation for m in motions]
+    pred = judge.predict(torch.stack(rots), torch.stack(trs))
+    feats = pred["features"].reshape(len(texts), samples, -1)
+    gen = torch.stack([torch.pdist(f).mean() for f in feats])
+    rep_c, rep_s = content.repeat_interleave(samples), style.repeat_interleave(samples)
+    train_idx = cache.window_indices("train")
+    tl = cache.window_labels(train_idx)
+    g = torch.Generator().manual_seed(seed)
+    real_vals = []
+    for c, st in zip(content.tolist(), style.tolist()):
+        cand = torch.nonzero((tl["content"] == c) & (tl["style"] == st)).flatten()
+        if len(cand) < 2:
+            continue
+        pick = train_idx[cand[torch.randperm(len(cand), generator=g)[:samples]]]
+        r_rot, r_tr = cache.windows(pick)
+        real_vals.append(torch.pdist(judge.predict(r_rot, r_tr)["features"]).mean())
+    return {
+        "samples_per_prompt": samples,
+        "multimodality": float(gen.mean()),
+        "real_multimodality": float(torch.stack(real_vals).mean()) if real_vals else None,
+        "content_acc": float((pred["content"] == rep_c).float().mean()),
+        "style_acc": float((pred["style"] == rep_s).float().mean()),
+        "prompts": len(texts),
+    }
 
 
 def chunk_windows(

@@ -75,6 +75,13 @@ def print_eval(report: dict[str, Any], console: Console) -> None:
             "generated, per dataset: "
             + "; ".join(f"{k}: content {_pct(v['content_acc'])}, style {_pct(v['style_acc'])} (n={v['n']})" for k, v in per.items())
         )
+    sm = gen.get("samples")
+    if sm:
+        console.print(
+            f"{sm['samples_per_prompt']} samples per prompt: multimodality {_num(sm['multimodality'], '.2f')} "
+            f"(real windows of the same label: {_num(sm['real_multimodality'], '.2f')}); judge accuracy of the "
+            f"samples: content {_pct(sm['content_acc'])}, style {_pct(sm['style_acc'])}"
+        )
     for name, v in (gen.get("by_duration") or {}).items():
         console.print(
             f"generated {name}: content {_pct(v['content_acc'])}, style {_pct(v['style_acc'])} "
