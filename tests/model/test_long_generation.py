@@ -22,12 +22,18 @@ def test_plan_covers_the_requested_frames(frames: int) -> None:
     assert n == 1 or 60 + (n - 2) * hop < frames  # no spare segment
 
 
-def test_bank_path_follows_the_take_then_falls_back() -> None:
-    take = torch.tensor([0, 0, 0, 0, 1, 1])
-    start = torch.tensor([0, 20, 40, 80, 0, 40])
-    rows = segments.bank_path(torch.tensor(0), 4, 40, take, start, fallback=torch.tensor([0, 4, 5]))
-    # 0 (take 0 @ 0) -> take 0 @ 40 (row 2) -> take 0 @ 80 (row 3) -> take 0 @ 120 missing -> row 4
-    assert rows.tolist() == [0, 2, 3, 4]
+def test_best_match_picks_the_candidate_in_phase() -> None:
+    import roma
+
+    g = torch.Generator().manual_seed(0)
+    prev = roma.rotvec_to_rotmat(torch.randn(60, 5, 3, generator=g) * 0.3)
+    good = prev.clone()
+    good[:20] = prev[40:60]  # starts exactly where the blend begins (hop 40)
+    bad = roma.rotvec_to_rotmat(torch.randn(60, 5, 3, generator=g) * 0.3)
+    other = good.clone()
+    other[:, 0] = roma.rotvec_to_rotmat(torch.randn(60, 3, generator=g))  # the root may differ (heading)
+    assert segments.best_match(prev, torch.stack([bad, good]), 40, 20) == 1
+    assert segments.best_match(prev, torch.stack([bad, other]), 40, 20) == 1
 
 
 def _walk_segment(frames: int, yaw: float, speed: float = 0.04) -> tuple[torch.Tensor, torch.Tensor]:

@@ -323,24 +323,42 @@ class MotionCLIP(nn.Module):
         first = self.generation_latents(text, samples, seed, bank_weight)  # validates arguments
         n_seg, hop, overlap = segments.plan(frames, self.window)
         texts = self.text_latent(text).float()
-        paths = []
+        segs_per_path: list[list[Motion]] = []
         if weight > 0 and self.bank_size > 0:
             g = self.generation
             bank = self.bank_directions()
             firsts = pick_neighbours(texts, bank, samples, g.top_k, g.temperature, seed)
-            take, start = self.bank_take.cpu().long(), self.bank_start.cpu().long()
+            take, start = self.bank_take.cpu().tolist(), self.bank_start.cpu().tolist()
+            where = {(t, s): i for i, (t, s) in enumerate(zip(take, start))}
             for i in range(len(texts)):
+                near = (texts[i] @ bank.T).topk(min(g.top_k, self.bank_size)).indices.tolist()
+                later = [where.get((take[r], start[r] + d)) for r in near for d in (20, 40)]
+                candidates = list(dict.fromkeys(near + [r for r in later if r is not None]))
+
+                def latent(rows: list[int], i: int = i) -> torch.Tensor:
+                    return slerp(texts[i : i + 1].expand(len(rows), -1), bank[rows], weight) * self.latent_norm
+
                 for k in range(samples):
-                    spare = pick_neighbours(texts[i : i + 1], bank, n_seg, g.top_k, g.temperature, seed + 1 + k)[0]
-                    rows = segments.bank_path(firsts[i, k], n_seg, hop, take, start, spare)
-                    t = texts[i : i + 1].expand(n_seg, -1)
-                    paths.append(slerp(t, bank[rows], weight) * self.latent_norm)
+                    row = int(firsts[i, k])
+                    segs = self.decode(latent([row]), self.window)
+                    for _ in range(n_seg - 1):
+                        nxt = where.get((take[row], start[row] + hop))
+                        if nxt is not None:
+                            row = nxt
+                            segs += self.decode(latent([row]), self.window)
+                            continue
+                        options = self.decode(latent(candidates), self.window)
+                        j = segments.best_match(
+                            segs[-1].rotations, torch.stack([m.rotations for m in options]), hop, overlap
+                        )
+                        row = candidates[j]
+                        segs.append(options[j])
+                    segs_per_path.append(segs)
         else:
-            paths = [z[None].expand(n_seg, -1) for z in first]
-        decoded = self.decode(torch.cat(paths), self.window)
+            decoded = self.decode(first, self.window)
+            segs_per_path = [[m] * n_seg for m in decoded]
         out = []
-        for p in range(len(paths)):
-            seg = decoded[p * n_seg : (p + 1) * n_seg]
+        for seg in segs_per_path:
             rot, trans = segments.stitch(
                 [m.rotations for m in seg], [m.root_translation for m in seg], hop, overlap, frames
             )

@@ -8,7 +8,9 @@ long motion is decoded as segments of exactly one window that overlap by a third
    training latent near the text (as for one window); ``r_{k+1}`` is the bank window of
    the same training take that starts ``hop`` frames after ``r_k``, so consecutive
    segments continue one real performance in phase. When that take ends, the path jumps
-   to another neighbour of the text (seeded), and the blend hides the change.
+   to the window, among the text's nearest bank windows and those 20/40 frames later in
+   their takes, whose decoded start best matches the pose where the blend begins
+   (:func:`best_match`), so the jump stays in step.
 2. **Root continued.** Each decoded segment is in canonical form (starts at the origin,
    facing +Z); segment k+1 is turned about +Y and moved so that its first frame sits on
    the frame of the motion built so far where their overlap begins.
@@ -65,23 +67,15 @@ def stitch(
     return rot[:frames], trans[:frames]
 
 
-def bank_path(
-    first: torch.Tensor,
-    segments: int,
-    hop: int,
-    take: torch.Tensor,
-    start: torch.Tensor,
-    fallback: torch.Tensor,
-) -> torch.Tensor:
-    """(segments,) bank rows: continue each row's take ``hop`` frames later when the bank
-    holds that window, else take the next unused row of ``fallback`` (other neighbours)."""
-    where = {(int(t), int(s)): i for i, (t, s) in enumerate(zip(take.tolist(), start.tolist()))}
-    rows = [int(first)]
-    spare = [int(r) for r in fallback.tolist() if int(r) != int(first)]
-    for _ in range(segments - 1):
-        r = rows[-1]
-        nxt = where.get((int(take[r]), int(start[r]) + hop))
-        if nxt is None:
-            nxt = spare.pop(0) if spare else rows[0]
-        rows.append(nxt)
-    return torch.tensor(rows)
+def best_match(previous: torch.Tensor, candidates: torch.Tensor, hop: int, overlap: int) -> int:
+    """Index of the candidate segment whose first ``overlap`` frames best continue the
+    previous segment's frames ``hop .. hop + overlap`` (mean squared difference of the
+    non-root joints' local rotation matrices, which do not depend on heading), so a jump
+    to another take blends two poses in the same phase rather than two opposite steps.
+
+    previous (W, J, 3, 3); candidates (C, W, J, 3, 3).
+    """
+    target = previous[hop : hop + overlap, 1:]
+    n = target.shape[0]
+    err = (candidates[:, :n, 1:] - target[None]).square().flatten(1).mean(-1)
+    return int(err.argmin())
