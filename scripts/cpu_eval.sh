@@ -8,7 +8,7 @@ OUT=${3:-docs/eval}
 JUDGE=${JUDGE:-runs/judge.safetensors}
 mkdir -p "$OUT" "$(dirname "$JUDGE")"
 [ -f "$JUDGE" ] || motionclip eval train-judge --data "$DATA" --out "$JUDGE" --no-progress
-motionclip eval run --data "$DATA" --split test --judge "$JUDGE" -c "$CK" --out "$OUT/test.json" > "$OUT/test.txt"
+motionclip eval run --data "$DATA" --split test --judge "$JUDGE" -c "$CK" --duration 4 --duration 10 --out "$OUT/test.json" > "$OUT/test.txt"
 motionclip eval run --data "$DATA" --split test --judge "$JUDGE" -c "$CK" --bank-weight 0 --out "$OUT/test_direct.json" > "$OUT/test_direct.txt"
 motionclip eval run --data "$DATA" --split val -c "$CK" --out "$OUT/val.json" > "$OUT/val.txt"
 motionclip eval long "a person walks" --seconds 10 --seconds 30 --content walk --data "$DATA" -c "$CK" --out "$OUT/long_walk.json" > /dev/null
