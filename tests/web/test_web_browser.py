@@ -81,6 +81,13 @@ def _wait_attr_change(page, selector: str, attr: str, old: str | None, timeout: 
     return old
 
 
+def _play(page, prompt: str) -> None:  # noqa: ANN001
+    """Type ``prompt``, press Enter and wait until the figures are drawn."""
+    page.fill("#prompt", prompt)
+    page.press("#prompt", "Enter")
+    page.wait_for_selector("body[data-state=playing]", timeout=30_000)
+
+
 def test_type_prompt_and_watch(page) -> None:  # noqa: ANN001
     page.fill("#prompt", "a person walks forward; a person waves with the right hand")
     start = time.perf_counter()
@@ -112,9 +119,7 @@ def test_type_prompt_and_watch(page) -> None:  # noqa: ANN001
 
 
 def test_pause_and_scrub(page) -> None:  # noqa: ANN001
-    page.fill("#prompt", "a person jumps")
-    page.press("#prompt", "Enter")
-    page.wait_for_selector("body[data-state=playing]", timeout=30_000)
+    _play(page, "a person jumps")
     page.click("#play")
     assert page.text_content("#play") == "Play"
     frame = page.get_attribute("#viewer", "data-frame")
@@ -140,9 +145,7 @@ def test_error_is_shown(page) -> None:  # noqa: ANN001
 def test_interpolate_mode(page) -> None:  # noqa: ANN001
     page.select_option("#mode", "interpolate")
     page.fill("#steps", "3")
-    page.fill("#prompt", "a person walks; a person jumps")
-    page.press("#prompt", "Enter")
-    page.wait_for_selector("body[data-state=playing]", timeout=30_000)
+    _play(page, "a person walks; a person jumps")
     assert page.get_attribute("#viewer", "data-figures") == "3"
     assert not page.problems, page.problems
 
@@ -160,11 +163,9 @@ def test_classify_panel(page, walk_bvh: Path) -> None:  # noqa: ANN001
 
 
 def test_samples_give_several_figures_with_their_seeds(page) -> None:  # noqa: ANN001
-    page.fill("#prompt", "a person walks")
     page.fill("#samples", "3")
     page.fill("#seed", "7")
-    page.press("#prompt", "Enter")
-    page.wait_for_selector("body[data-state=playing]", timeout=30_000)
+    _play(page, "a person walks")
     assert page.get_attribute("#viewer", "data-figures") == "3"
     names = [page.locator("#motions li span").nth(i).text_content() for i in range(3)]
     assert names == [f"a person walks (sample {k + 1}, seed {7 + k})" for k in range(3)]

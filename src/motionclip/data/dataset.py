@@ -55,9 +55,8 @@ class MotionWindows(Dataset):
         self.stride = int(cache.meta["config"]["stride"])
         self.image_embeddings = image_embeddings
         t = cache.tensors
-        n_texts = torch.tensor([len(ids) for ids in cache.pair_text_ids])
         self._first_text = torch.tensor([ids[0] for ids in cache.pair_text_ids])
-        self._n_texts = n_texts
+        self._n_texts = torch.tensor([len(ids) for ids in cache.pair_text_ids])
         stored = t["window_start"][self.indices]
         length = t["take_length"][self.labels["take"]]
         half = self.stride // 2

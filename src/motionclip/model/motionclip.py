@@ -238,6 +238,20 @@ class MotionCLIP(nn.Module):
         self._bank_cache = None
         self.bank_take, self.bank_start = take.to(torch.int32).to(device), start.to(torch.int32).to(device)
 
+    def _bank_weight(self, samples: int, bank_weight: float | None) -> float:
+        """The slerp weight generation uses (0 = direct text decoding), after checking the
+        arguments: ``samples`` >= 1, weight in [0, 1], several samples need a bank."""
+        if samples < 1:
+            raise MotionCLIPError(f"samples must be >= 1, got {samples}")
+        weight = self.generation.bank_weight if bank_weight is None else float(bank_weight)
+        if not 0.0 <= weight <= 1.0:
+            raise MotionCLIPError(f"bank weight must be between 0 and 1, got {weight}")
+        if self.bank_size == 0:
+            if samples > 1:
+                raise MotionCLIPError("this checkpoint has no latent bank, so it gives one motion per prompt")
+            return 0.0
+        return weight
+
     def generation_latents(
         self,
         texts: str | Sequence[str],
@@ -250,15 +264,9 @@ class MotionCLIP(nn.Module):
         text decoding; needs a latent bank otherwise."""
         from motionclip.model.latent_bank import pick_neighbours, slerp
 
-        if samples < 1:
-            raise MotionCLIPError(f"samples must be >= 1, got {samples}")
-        weight = self.generation.bank_weight if bank_weight is None else float(bank_weight)
-        if not 0.0 <= weight <= 1.0:
-            raise MotionCLIPError(f"bank weight must be between 0 and 1, got {weight}")
+        weight = self._bank_weight(samples, bank_weight)
         text = self.text_latent(texts).float()
-        if weight == 0.0 or self.bank_size == 0:
-            if samples > 1 and self.bank_size == 0:
-                raise MotionCLIPError("this checkpoint has no latent bank, so it gives one motion per prompt")
+        if weight == 0.0:
             return text.repeat_interleave(samples, dim=0)
         bank = self.bank_directions()
         g = self.generation
@@ -319,12 +327,11 @@ class MotionCLIP(nn.Module):
         from motionclip.model import segments
         from motionclip.model.latent_bank import pick_neighbours, slerp
 
-        weight = self.generation.bank_weight if bank_weight is None else float(bank_weight)
-        first = self.generation_latents(text, samples, seed, bank_weight)  # validates arguments
+        weight = self._bank_weight(samples, bank_weight)
         n_seg, hop, overlap = segments.plan(frames, self.window)
         texts = self.text_latent(text).float()
         segs_per_path: list[list[Motion]] = []
-        if weight > 0 and self.bank_size > 0:
+        if weight > 0:
             g = self.generation
             bank = self.bank_directions()
             firsts = pick_neighbours(texts, bank, samples, g.top_k, g.temperature, seed)
@@ -354,8 +361,8 @@ class MotionCLIP(nn.Module):
                         row = candidates[j]
                         segs.append(options[j])
                     segs_per_path.append(segs)
-        else:
-            decoded = self.decode(first, self.window)
+        else:  # no bank: every segment decodes the text itself
+            decoded = self.decode(texts.repeat_interleave(samples, dim=0), self.window)
             segs_per_path = [[m] * n_seg for m in decoded]
         out = []
         for seg in segs_per_path:

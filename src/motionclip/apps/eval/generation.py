@@ -91,12 +91,19 @@ def _set_stats(
 
 @torch.no_grad()
 def generate_windows(
-    model: MotionCLIP, texts: Sequence[str], frames: int, size: int = 128, bank_weight: float | None = None
+    model: MotionCLIP,
+    texts: Sequence[str],
+    frames: int,
+    size: int = 128,
+    bank_weight: float | None = None,
+    samples: int = 1,
+    seed: int = 0,
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """(rot6d, trans) of ``model.generate`` for each prompt (the user-facing code path)."""
+    """(rot6d, trans) of ``model.generate`` for each prompt (the user-facing code path);
+    with ``samples`` > 1, prompt-major."""
     rots, trs = [], []
     for s in range(0, len(texts), size):
-        motions = model.generate(list(texts[s : s + size]), frames, bank_weight=bank_weight)
+        motions = model.generate(list(texts[s : s + size]), frames, samples, seed, bank_weight)
         rots += [m.rotations_6d() for m in motions]
         trs += [m.root_translation for m in motions]
     return torch.stack(rots), torch.stack(trs)
@@ -184,12 +191,7 @@ def sample_multimodality(
     ``samples`` real train windows of the prompt's (content, style), and the judge's
     accuracy on the samples."""
     texts = [p.text for p in prompts]
-    rots, trs = [], []
-    for s in range(0, len(texts), 64):
-        motions = model.generate(texts[s : s + 64], cache.window, samples=samples, seed=seed)
-        rots += [m.rotations_6d() for m in motions]
-        trs += [m.root_translation for m in motions]
-    pred = judge.predict(torch.stack(rots), torch.stack(trs))
+    pred = judge.predict(*generate_windows(model, texts, cache.window, size=64, samples=samples, seed=seed))
     feats = pred["features"].reshape(len(texts), samples, -1)
     gen = torch.stack([torch.pdist(f).mean() for f in feats])
     rep_c, rep_s = content.repeat_interleave(samples), style.repeat_interleave(samples)
