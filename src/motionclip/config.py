@@ -71,6 +71,7 @@ class LossConfig:
     rotation: float = 1.0
     position: float = 1.0
     velocity: float = 10.0  # the paper's 1 is for raw units (preset "paper")
+    acceleration: float = 0.0  # root-relative joint accelerations (normalised recipe)
     trajectory: float = 0.1  # root path (normalised recipe; the paper's has it inside rotation/position)
     text: float = 0.01
     image: float = 0.01
@@ -239,7 +240,8 @@ def validate_run_config(cfg: TrainRunConfig) -> None:
         raise MotionCLIPError("model.num_layers, num_heads and ff_size must be >= 1")
     if not 0.0 <= m.dropout < 1.0:
         raise MotionCLIPError(f"model.dropout must be in [0, 1), got {m.dropout}")
-    for name in ("rotation", "position", "velocity", "trajectory", "text", "image", "contrastive", "text_reconstruction"):
+    weights = ("rotation", "position", "velocity", "acceleration", "trajectory", "text", "image", "contrastive")
+    for name in (*weights, "text_reconstruction"):
         w = getattr(cfg.loss, name)
         if not (math.isfinite(w) and w >= 0):
             raise MotionCLIPError(f"loss.{name} must be a number >= 0, got {w}")

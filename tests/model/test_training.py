@@ -49,7 +49,7 @@ def test_overfitting_eight_windows_reduces_the_loss(synthetic_cache: Path) -> No
     assert all(torch.isfinite(torch.tensor(losses)))
     assert losses[-1] < 0.5 * losses[0], losses
     terms, _ = module._terms(batch)
-    assert set(terms) == {"rotation", "position", "velocity", "joint_velocity", "trajectory", "text"}
+    assert set(terms) == {"rotation", "position", "velocity", "joint_velocity", "joint_acceleration", "trajectory", "text"}
     paper, batch = _module(synthetic_cache, LossConfig(recipe="paper"))
     assert set(paper._terms(batch)[0]) == {"rotation", "position", "velocity", "text"}
 
@@ -68,6 +68,51 @@ def test_ablation_weights_remove_terms(synthetic_cache: Path) -> None:
     assert torch.allclose(total_loss(terms, module.run.loss), expected)
     with pytest.raises(ValueError, match="zero"):
         total_loss(terms, LossConfig(rotation=0, position=0, velocity=0, trajectory=0, text=0, image=0))
+
+
+def test_acceleration_term_sees_jitter_a_velocity_term_can_miss() -> None:
+    from motionclip.model.losses import LossScales, normalised_reconstruction_losses
+
+    t = torch.linspace(0, 2, 60)
+    pos = torch.zeros(1, 60, 2, 3)
+    pos[0, :, 1, 1] = 0.2 * torch.sin(2 * torch.pi * 2 * t)  # a waving joint
+    feats = torch.zeros(1, 60, 4)
+    scales = LossScales.identity()
+    same = normalised_reconstruction_losses(feats, pos, feats, pos, scales)
+    assert float(same["joint_acceleration"]) == 0.0
+    jitter = pos.clone()
+    jitter[0, :, 1, 1] += 0.005 * (-1) ** torch.arange(60)  # 5 mm frame-to-frame zig-zag
+    still = pos.clone()
+    still[0, :, 1, 1] = 0.0
+    j, s = (normalised_reconstruction_losses(feats, x, feats, pos, scales) for x in (jitter, still))
+    # jitter: a tiny pose error, a large error in accelerations (16x the pose term's)
+    assert float(j["joint_acceleration"]) > 10 * float(j["position"]) > 0
+    assert float(s["joint_acceleration"]) > 0  # a frozen wave misses the accelerations too
+    weights = LossConfig(acceleration=30.0)
+    extra = total_loss(j, weights) - total_loss(j, LossConfig())
+    assert torch.allclose(extra, 30.0 * j["joint_acceleration"])
+    # padded frames are ignored: jitter only in the masked-out half costs nothing
+    late = pos.clone()
+    late[0, 30:, 1, 1] += 0.005 * (-1) ** torch.arange(30)
+    mask = torch.ones(1, 60, dtype=torch.bool)
+    mask[0, 30:] = False
+    hidden = normalised_reconstruction_losses(feats, late, feats, pos, scales, mask)
+    assert float(hidden["joint_acceleration"]) == 0.0 < float(j["joint_acceleration"])
+
+
+def test_fine_tuning_from_a_model_with_a_latent_bank(
+    synthetic_cache: Path, tiny_checkpoint: Path, tmp_path: Path
+) -> None:
+    from motionclip.model.checkpoint import load_checkpoint
+
+    start = load_checkpoint(tiny_checkpoint)
+    assert start.bank_size > 0  # training stores a bank: the start model carries one
+    run = quick_run(steps=2, init_from=str(tiny_checkpoint))
+    messages: list[str] = []
+    train(synthetic_cache, run, tmp_path, progress=False, log=messages.append)
+    assert any("initialised weights" in m for m in messages)
+    tuned = load_checkpoint(tmp_path / "model.safetensors")
+    assert tuned.bank_size == start.bank_size
 
 
 def test_image_term_needs_an_image_tower_and_embeddings(synthetic_cache: Path) -> None:

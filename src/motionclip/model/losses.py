@@ -95,6 +95,14 @@ def _delta_mask(mask: torch.Tensor | None) -> torch.Tensor | None:
     return None if mask is None else mask[:, 1:] & mask[:, :-1]
 
 
+def _second_delta(x: torch.Tensor) -> torch.Tensor:
+    return x[:, 2:] - 2 * x[:, 1:-1] + x[:, :-2]
+
+
+def _second_delta_mask(mask: torch.Tensor | None) -> torch.Tensor | None:
+    return None if mask is None else mask[:, 2:] & mask[:, 1:-1] & mask[:, :-2]
+
+
 def paper_reconstruction_losses(
     pred_rot: torch.Tensor,
     pred_trans: torch.Tensor,
@@ -136,6 +144,10 @@ def normalised_reconstruction_losses(
         "position": _mse(pred_rel, rel, mask) / scales.joint_std**2,
         "joint_velocity": _mse(_delta(pred_rel), _delta(rel), dm) / scales.joint_std**2,
         "trajectory": _mse(pred_pos[..., 0, :], pos[..., 0, :], mask) / scales.trajectory_std**2,
+        # second differences: the oscillation of a waving hand and, with the opposite sign,
+        # the frame-to-frame jitter a velocity term alone leaves in decoded motion
+        "joint_acceleration": _mse(_second_delta(pred_rel), _second_delta(rel), _second_delta_mask(mask))
+        / scales.joint_std**2,
     }
 
 
@@ -150,6 +162,7 @@ def total_loss(terms: dict[str, torch.Tensor], cfg: LossConfig) -> torch.Tensor:
         "position": cfg.position,
         "velocity": cfg.velocity,
         "joint_velocity": cfg.velocity,
+        "joint_acceleration": cfg.acceleration,
         "trajectory": cfg.trajectory,
         "text": cfg.text,
         "image": cfg.image,

@@ -195,7 +195,12 @@ def train(
         start = load_checkpoint(run.train.init_from)
         if start.latent_dim != model.latent_dim or not start.skeleton.same_topology(model.skeleton):
             raise MotionCLIPError(f"{run.train.init_from}: latent size or skeleton differs from this run")
-        model.load_state_dict(start.state_dict())
+        # the start model's latent bank describes its own latents: this run stores a new one
+        weights = {k: v for k, v in start.state_dict().items() if not k.startswith("bank_")}
+        missing, unexpected = model.load_state_dict(weights, strict=False)
+        missing = [k for k in missing if not k.startswith("bank_")]
+        if missing or unexpected:
+            raise MotionCLIPError(f"{run.train.init_from}: weights do not match this model ({(missing + unexpected)[0]})")
         log(f"initialised weights from {run.train.init_from}")
     if torch.cuda.is_available():
         torch.set_float32_matmul_precision("high")
