@@ -33,7 +33,28 @@ def load(path: str | None = None, **kwargs: Any) -> MotionCLIP:
     return load_checkpoint(path, **kwargs)
 
 
+# The applications, as the CLI and the web server run them (imported on first use, so that
+# ``import motionclip`` stays light): motionclip.interpolate(model, "a person walks", ...).
+_APPS = {
+    "generate": "motionclip.apps.generate",
+    "interpolate": "motionclip.apps.interpolate",
+    "edit_style": "motionclip.apps.edit",
+    "compose": "motionclip.apps.edit",
+    "classify": "motionclip.apps.classify",
+    "classify_motion": "motionclip.apps.classify",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _APPS:
+        import importlib
+
+        return getattr(importlib.import_module(_APPS[name]), name)
+    raise AttributeError(f"module 'motionclip' has no attribute {name!r}")
+
+
 __all__ = [
+    *_APPS,
     "Motion",
     "MotionCLIPError",
     "Skeleton",

@@ -117,18 +117,20 @@ def _decode(model, z: torch.Tensor, frames: int) -> np.ndarray:  # noqa: ANN001
 
 
 def test_edit_with_and_without_sub(client, web_model) -> None:  # noqa: ANN001
-    e = web_model.text_latent(["a person walks", "sadly", "happily"]).float()
+    from motionclip.data.labels import style_prompt
+
+    add, sub = "a person walks sadly", "a person walks happily"
+    e = web_model.text_latent(["a person walks", add, sub, style_prompt("proud"), style_prompt("normal")]).float()
     e[0] = web_model.generation_latents(["a person walks"])[0]  # the base decodes as generate does
-    r = client.post(
-        "/api/edit", json={"text": "a person walks", "add": "sadly", "sub": "happily", "scale": 0.5, "frames": 20}
-    )
+    r = client.post("/api/edit", json={"text": "a person walks", "add": add, "sub": sub, "scale": 0.5, "frames": 20})
     assert r.status_code == 200, r.text
     np.testing.assert_allclose(
         _positions(r.json()), _decode(web_model, e[0] + 0.5 * (e[1] - e[2]), 20), atol=1e-4
     )
-    r = client.post("/api/edit", json={"text": "a person walks", "add": "sadly", "scale": 0.5, "frames": 20})
+    # a single word is a style label and a missing sub is the neutral style, as on the CLI
+    r = client.post("/api/edit", json={"text": "a person walks", "add": "proud", "scale": 0.5, "frames": 20})
     assert r.status_code == 200, r.text
-    np.testing.assert_allclose(_positions(r.json()), _decode(web_model, e[0] + 0.5 * e[1], 20), atol=1e-4)
+    np.testing.assert_allclose(_positions(r.json()), _decode(web_model, e[0] + 0.5 * (e[3] - e[4]), 20), atol=1e-4)
 
 
 def test_edit_scale_zero_is_generate(client, web_model) -> None:  # noqa: ANN001
@@ -166,14 +168,20 @@ def test_classify_upload(client, walk_bvh: Path) -> None:  # noqa: ANN001
 
 
 def test_classify_probabilities_are_clip_softmax(client, web_model, walk_bvh: Path) -> None:  # noqa: ANN001
+    from motionclip.apps.classify import class_text
+    from motionclip.apps.sources import motion_latent
+
     classes = ["walk", "wave", "jump"]
-    body = _classify(client, walk_bvh.read_bytes(), ", ".join(classes), top_k="3").json()
-    z = torch.nn.functional.normalize(web_model.encode_motion(read_bvh(walk_bvh)), dim=-1)
-    t = torch.nn.functional.normalize(web_model.encode_text(classes).float(), dim=-1)
-    ref = torch.softmax(100 * (z @ t.T)[0], 0)
-    got = {c["label"]: c["probability"] for c in body["top"]}
-    for i, name in enumerate(classes):
-        assert got[name] == pytest.approx(float(ref[i]), abs=1e-4)
+    z = torch.nn.functional.normalize(motion_latent(web_model, read_bvh(walk_bvh))[None], dim=-1)
+    for raw in (False, True):  # class words become prompts ("a person walks") unless raw
+        body = _classify(client, walk_bvh.read_bytes(), ", ".join(classes), top_k="3", raw=str(raw).lower()).json()
+        prompts = [class_text(c, raw) for c in classes]
+        t = torch.nn.functional.normalize(web_model.encode_text(prompts).float(), dim=-1)
+        ref = torch.softmax(100 * (z @ t.T)[0], 0)
+        got = {c["label"]: (c["probability"], c["prompt"]) for c in body["top"]}
+        for i, name in enumerate(classes):
+            assert got[name][0] == pytest.approx(float(ref[i]), abs=1e-4)
+            assert got[name][1] == prompts[i]
 
 
 def test_classify_gzip_upload(client, walk_bvh: Path) -> None:  # noqa: ANN001

@@ -24,7 +24,9 @@ def test_safe_filename() -> None:
 
 
 def test_parse_classes() -> None:
-    assert parse_classes(" walk, run ,walk,\njump ") == ["walk", "run", "jump"]
+    assert parse_classes(" walk, run ,\njump ") == ["walk", "run", "jump"]
+    with pytest.raises(MotionCLIPError, match="duplicate"):  # the same rule as the CLI's
+        parse_classes("walk, run, walk")
     with pytest.raises(MotionCLIPError):
         parse_classes(" , ")
     with pytest.raises(MotionCLIPError):

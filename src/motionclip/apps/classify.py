@@ -13,6 +13,7 @@ person moves"), and any other single word ``"a person <word>"``. Pass ``raw=True
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -22,6 +23,7 @@ import torch.nn.functional as F
 
 from motionclip.apps.sources import is_motion_path, motion_latent
 from motionclip.data.io import read_motion
+from motionclip.data.motion import Motion
 from motionclip.data.labels import CONTENT_PHRASES, STYLE_PHRASES, class_prompt, style_prompt
 from motionclip.errors import MotionCLIPError
 from motionclip.model.motionclip import MotionCLIP
@@ -39,8 +41,9 @@ class Prediction:
 
 
 def parse_classes(classes: str | Sequence[str]) -> list[str]:
-    """Comma-separated string or list -> unique, non-empty class names (order kept)."""
-    items = classes.split(",") if isinstance(classes, str) else [c for part in classes for c in part.split(",")]
+    """Comma- (or newline-) separated string or list -> unique, non-empty class names (order kept)."""
+    parts = [classes] if isinstance(classes, str) else list(classes)
+    items = [c for part in parts for c in re.split(r"[,\n]", part)]
     out = [c.strip() for c in items if c.strip()]
     if not out:
         raise MotionCLIPError('give at least one class, e.g. --classes "walk,run,kick"')
@@ -88,7 +91,17 @@ def classify(
         raise MotionCLIPError(f"{motion_file}: motion file not found")
     if not is_motion_path(path.name):
         raise MotionCLIPError(f"{motion_file}: not a motion file (.bvh, .bvh.gz or .npz)")
-    z = motion_latent(model, read_motion(path))
+    return classify_motion(model, read_motion(path), labels, top_k, raw)
+
+
+def classify_motion(
+    model: MotionCLIP, motion: Motion, classes: str | Sequence[str], top_k: int = 5, raw: bool = False
+) -> list[Prediction]:
+    """Zero-shot top-k classes of a loaded motion (what every surface calls)."""
+    if top_k < 1:
+        raise MotionCLIPError(f"--top-k must be at least 1, got {top_k}")
+    labels = parse_classes(classes)
+    z = motion_latent(model, motion)
     prompts = [class_text(c, raw) for c in labels]
     return rank_classes(z, model.encode_text(prompts), labels, prompts, top_k)
 

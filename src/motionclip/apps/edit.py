@@ -93,15 +93,19 @@ def edit_style(
     text: str | None = None,
     scale: float = 1.0,
     frames: int | None = None,
+    allow_files: bool = True,
 ) -> Edit:
-    """Style edit of a motion file or a text: ``z + s * (E(add) - E(sub))``."""
+    """Style edit of a motion file or a text: ``z + s * (E(add) - E(sub))``.
+    ``allow_files=False``: every input is text (see ``sources.resolve``)."""
+    check_scale(scale)
     if (motion is None) == (text is None):
         raise MotionCLIPError("give exactly one of --motion FILE or --text TEXT to edit")
-    if motion is not None and not Path(motion).expanduser().is_file():
+    if motion is not None and (not allow_files or not Path(motion).expanduser().is_file()):
         raise MotionCLIPError(f"{motion}: motion file not found")
-    base = resolve(model, motion if motion is not None else text)  # type: ignore[arg-type]
-    end = resolve(model, style_text(add), decodable=False)
-    start = resolve(model, style_text(sub if sub is not None else NEUTRAL_STYLE), decodable=False)
+    base = resolve(model, motion if motion is not None else text, allow_files=allow_files)  # type: ignore[arg-type]
+    end = resolve(model, style_text(add), decodable=False, allow_files=allow_files)
+    neutral = style_text(sub if sub else NEUTRAL_STYLE)
+    start = resolve(model, neutral, decodable=False, allow_files=allow_files)
     return _apply(model, base, start, end, scale, frames)
 
 
@@ -112,10 +116,15 @@ def compose(
     neutral: str = NEUTRAL_POSE,
     scale: float = 1.0,
     frames: int | None = None,
+    allow_files: bool = True,
 ) -> Edit:
     """Upper body of ``upper`` on the lower body of ``lower``: ``z_lower + s (z_upper - z_neutral)``."""
-    base = resolve(model, lower)
-    terms = resolve(model, neutral, decodable=False), resolve(model, upper, decodable=False)
+    check_scale(scale)
+    base = resolve(model, lower, allow_files=allow_files)
+    terms = (
+        resolve(model, neutral or NEUTRAL_POSE, decodable=False, allow_files=allow_files),
+        resolve(model, upper, decodable=False, allow_files=allow_files),
+    )
     return _apply(model, base, *terms, scale, frames)
 
 

@@ -34,10 +34,12 @@ def interpolate_latents(z_a: torch.Tensor, z_b: torch.Tensor, steps: int) -> tor
 
 
 def interpolate(
-    model: MotionCLIP, a: str, b: str, steps: int, frames: int | None = None
+    model: MotionCLIP, a: str, b: str, steps: int, frames: int | None = None, allow_files: bool = True
 ) -> tuple[list[Motion], list[str], torch.Tensor]:
-    """Decode the interpolation A -> B; returns motions, captions and the latents."""
-    src_a, src_b = resolve(model, a), resolve(model, b)
+    """Decode the interpolation A -> B; returns motions, captions and the latents.
+    ``allow_files=False``: A and B are always text (see ``sources.resolve``)."""
+    check_steps(steps)
+    src_a, src_b = resolve(model, a, allow_files=allow_files), resolve(model, b, allow_files=allow_files)
     z = interpolate_latents(src_a.z, src_b.z, steps)
     motions = model.decode(z, frames)
     return motions, captions(src_a, src_b, steps), z

@@ -67,12 +67,16 @@ def text_latent(model: MotionCLIP, texts: list[str], decodable: bool = True) -> 
     return model.generation_latents(texts) if decodable else model.text_latent(texts)
 
 
-def resolve(model: MotionCLIP, spec: str, decodable: bool = True) -> Source:
+def resolve(model: MotionCLIP, spec: str, decodable: bool = True, allow_files: bool = True) -> Source:
     """Resolve one FILE_OR_TEXT argument (see the module docstring for the rule);
-    ``decodable`` as in :func:`text_latent`."""
+    ``decodable`` as in :func:`text_latent`. With ``allow_files=False`` (the web server,
+    whose users must never name the server's files) every input is a text prompt."""
     text = (spec or "").strip()
     if not text:
         raise MotionCLIPError("empty input: give a motion file or a text prompt")
+    if not allow_files:
+        prompt = validate_prompts([text])[0]
+        return Source("text", prompt, text_latent(model, [prompt], decodable)[0])
     path = Path(text).expanduser()
     try:
         is_file, is_dir = path.is_file(), path.is_dir()

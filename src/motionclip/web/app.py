@@ -124,24 +124,34 @@ def create_app(
 
     @app.post("/api/edit", response_model=schemas.MotionOut, tags=["motion"])
     def edit(req: schemas.EditRequest) -> dict[str, Any]:
-        """Latent arithmetic: E(text) + scale * (E(add) - E(sub)); without sub, E(text) + scale * E(add)."""
+        """Style edit, as `motionclip edit --text`: z(text) + scale * (E(add) - E(sub)). A single word is a
+        style label ('proud' -> 'a proud person moves'); without sub the neutral style is subtracted."""
         sub = req.sub or None
         motion = service.edit(req.text, req.add, sub, req.scale, req.frames)
-        label = f"{req.text} + {req.scale:g}*({req.add}" + (f" - {sub})" if sub else ")")
+        label = f"{req.text} + {req.scale:g}*({req.add} - {sub or 'normal'})"
         return service.motion_payload(motion, label)
+
+    @app.post("/api/compose", response_model=schemas.MotionOut, tags=["motion"])
+    def compose(req: schemas.ComposeRequest) -> dict[str, Any]:
+        """Body-part composition, as `motionclip edit --upper --lower`: the upper body of one
+        action on the lower body of another, z(lower) + scale * (E(upper) - E(neutral))."""
+        motion = service.compose(req.upper, req.lower, req.neutral or None, req.scale, req.frames)
+        return service.motion_payload(motion, f"upper: {req.upper} / lower: {req.lower}")
 
     @app.post("/api/classify", response_model=schemas.ClassifyOut, tags=["recognition"])
     def classify(
         file: _Upload,
         classes: _Classes,
         top_k: _TopK = 5,
+        raw: _Raw = False,
     ) -> dict[str, Any]:
-        """Zero-shot action recognition: softmax over 100 x cosine(motion, class text)."""
+        """Zero-shot action recognition, as `motionclip classify`: softmax over 100 x cosine(motion,
+        class prompt); a class word becomes a sentence ('walk' -> 'a person walks') unless raw."""
         data = file.file.read(limits.max_upload_bytes + 1)
         if len(data) > limits.max_upload_bytes:
             raise HTTPException(413, f"upload larger than {limits.max_upload_bytes // 1024} KiB")
         name = safe_filename(Path(file.filename or "upload").name, "", fallback="upload")
-        return service.classify(data, name, parse_classes(classes, limits), top_k)
+        return service.classify(data, name, parse_classes(classes, limits), top_k, raw)
 
     @app.get("/api/download/bvh", tags=["download"], response_class=Response)
     def download_bvh(text: _TextQuery, frames: _FramesQuery = limits.default_frames, seed: _SeedQuery = 0) -> Response:
@@ -163,6 +173,7 @@ def create_app(
 
 _Upload = Annotated[UploadFile, File(description="A .bvh (or gzip .bvh.gz) motion on the model's skeleton.")]
 _Classes = Annotated[str, Form(description="Comma separated class texts, e.g. 'walk, run, jump'.")]
+_Raw = Annotated[bool, Form(description="Embed the class names verbatim (no 'a person ...' prompt).")]
 _TopK = Annotated[int, Form(ge=1, le=DEFAULT_LIMITS.max_classes, description="How many classes to return.")]
 _TextQuery = Annotated[str, Query(min_length=1, max_length=DEFAULT_LIMITS.max_text_chars, description="The prompt.")]
 _FramesQuery = Annotated[int, Query(ge=1, le=DEFAULT_LIMITS.max_frames, description="Frames to generate.")]

@@ -28,8 +28,20 @@ class InterpolateRequest(BaseModel):
 
 class EditRequest(BaseModel):
     text: Prompt = Field(description="The motion to edit, as text.")
-    add: Prompt = Field(description="Text whose embedding is added.")
-    sub: OptionalPrompt | None = Field(default=None, description="Text whose embedding is subtracted (optional).")
+    add: Prompt = Field(description="Style to add: a word ('proud') or a sentence.")
+    sub: OptionalPrompt | None = Field(
+        default=None, description="Style to remove (a word or a sentence; default: the neutral style 'normal')."
+    )
+    scale: Annotated[float, Field(ge=-L.max_scale, le=L.max_scale)] = 1.0
+    frames: Frames = L.default_frames
+
+
+class ComposeRequest(BaseModel):
+    upper: Prompt = Field(description="Upper-body action, e.g. 'a person waves the right hand'.")
+    lower: Prompt = Field(description="Lower-body motion, e.g. 'a person walks forward'.")
+    neutral: OptionalPrompt | None = Field(
+        default=None, description="Neutral pose subtracted from the upper action (default 'a person stands still')."
+    )
     scale: Annotated[float, Field(ge=-L.max_scale, le=L.max_scale)] = 1.0
     frames: Frames = L.default_frames
 
@@ -82,6 +94,7 @@ class InterpolateOut(BaseModel):
 
 class ClassScore(BaseModel):
     label: str
+    prompt: str = Field(description="The text embedded for the class ('walk' -> 'a person walks').")
     probability: float
     cosine: float
 

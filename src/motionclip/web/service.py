@@ -53,14 +53,10 @@ def safe_filename(text: str, suffix: str, fallback: str = "motion") -> str:
 
 
 def parse_classes(raw: str, limits: Limits = DEFAULT_LIMITS) -> list[str]:
-    """Comma (or newline) separated class names -> unique, stripped, non-empty list."""
-    items: list[str] = []
-    for part in re.split(r"[,\n]", raw or ""):
-        name = part.strip()
-        if name and name not in items:
-            items.append(name)
-    if len(items) < 1:
-        raise MotionCLIPError("give at least one class name (comma separated)")
+    """The applications' class rule (``apps.classify.parse_classes``) plus the server's caps."""
+    from motionclip.apps.classify import parse_classes as parse
+
+    items = parse(raw or "")
     if len(items) > limits.max_classes:
         raise MotionCLIPError(f"at most {limits.max_classes} classes, got {len(items)}")
     for name in items:
@@ -92,9 +88,6 @@ class MotionService:
         if callable(load):
             load()
         self.generate("a person walks forward", min(self.limits.default_frames, self.max_frames))
-
-    def _embed(self, texts: Sequence[str]) -> torch.Tensor:
-        return self.model.text_latent(list(texts)).float()
 
     def _check_frames(self, frames: int) -> int:
         if not 1 <= int(frames) <= self.max_frames:
@@ -139,54 +132,63 @@ class MotionService:
                 for job in group:
                     job.done = True
 
+    # The operations below are the application layer's (``motionclip.apps``), called with
+    # ``allow_files=False`` so that a request can never name a file on the server; this
+    # service adds only the server's limits, the lock and the batching.
     def interpolate(self, a: str, b: str, steps: int, frames: int) -> list[tuple[float, Motion]]:
-        """Linear interpolation of the two text latents, ``steps`` motions including both ends."""
+        """Motions on the line between the two texts' latents, ``steps`` including both ends."""
+        from motionclip.apps.interpolate import interpolate
+
         if not 2 <= steps <= self.limits.max_steps:
             raise MotionCLIPError(f"steps must be between 2 and {self.limits.max_steps}, got {steps}")
         frames = self._check_frames(frames)
-        alphas = torch.linspace(0.0, 1.0, steps)
         with self._lock:
             self.requests += 1
-            za, zb = self.model.generation_latents([a, b]).float()  # the ends are what generate gives
-            z = (1 - alphas[:, None]) * za[None] + alphas[:, None] * zb[None]
-            motions = self.model.decode(z, frames)
+            motions, _, _ = interpolate(self.model, a, b, steps, frames, allow_files=False)
+        alphas = torch.linspace(0.0, 1.0, steps)
         return [(round(float(t), 6), m) for t, m in zip(alphas, motions, strict=True)]
 
     def edit(self, text: str, add: str, sub: str | None, scale: float, frames: int) -> Motion:
-        """Latent arithmetic: E(text) + scale * (E(add) - E(sub)), or + scale * E(add) without sub."""
+        """Style edit ``z(text) + scale * (E(add) - E(sub))``; a single word is a style label
+        and a missing ``sub`` is the neutral style (see ``motionclip.apps.edit``)."""
+        from motionclip.apps.edit import edit_style
+
         frames = self._check_frames(frames)
         with self._lock:
             self.requests += 1
-            zt = self.model.generation_latents([text])[0].float()  # scale 0 = generate
-            if sub:
-                za, zs = self._embed([add, sub])
-                z = zt + scale * (za - zs)
-            else:
-                (za,) = self._embed([add])
-                z = zt + scale * za
-            return self.model.decode(z[None], frames)[0]
+            return edit_style(self.model, add, sub, text=text, scale=scale, frames=frames, allow_files=False).motion
 
-    def classify(self, data: bytes, filename: str, classes: Sequence[str], top_k: int) -> dict[str, Any]:
-        """Zero-shot recognition of an uploaded BVH: softmax over 100 * cosine, like CLIP."""
+    def compose(self, upper: str, lower: str, neutral: str | None, scale: float, frames: int) -> Motion:
+        """Upper body of ``upper`` on the lower body of ``lower`` (``motionclip.apps.edit.compose``)."""
+        from motionclip.apps.edit import NEUTRAL_POSE, compose
+
+        frames = self._check_frames(frames)
+        with self._lock:
+            self.requests += 1
+            return compose(
+                self.model, upper, lower, neutral or NEUTRAL_POSE, scale=scale, frames=frames, allow_files=False
+            ).motion
+
+    def classify(
+        self, data: bytes, filename: str, classes: Sequence[str], top_k: int, raw: bool = False
+    ) -> dict[str, Any]:
+        """Zero-shot recognition of an uploaded BVH (``motionclip.apps.classify``): the upload
+        is parsed before the model lock is taken."""
+        from motionclip.apps.classify import classify_motion
+
         motion = parse_bvh_bytes(data, filename)
         motion, cropped = self._fit_length(motion)
         with self._lock:
             self.requests += 1
-            z = self.model.encode_motion(motion)
-            t = self._embed(classes)
-        z = torch.nn.functional.normalize(z.float(), dim=-1)
-        t = torch.nn.functional.normalize(t, dim=-1)
-        cos = (z @ t.T)[0]
-        prob = torch.softmax(100.0 * cos, dim=0)
-        order = torch.argsort(prob, descending=True)[: max(1, min(top_k, len(classes)))]
+            preds = classify_motion(self.model, motion, classes, top_k, raw)
         return {
             "file": filename,
             "frames": len(motion),
             "fps": motion.fps,
             "cropped": cropped,
             "top": [
-                {"label": classes[i], "probability": float(prob[i]), "cosine": float(cos[i])}
-                for i in order.tolist()
+                {"label": p.label, "prompt": p.prompt, "probability": p.probability, "cosine": p.cosine}
+                for p in preds
             ],
         }
 
