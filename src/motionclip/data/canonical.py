@@ -81,7 +81,9 @@ def facing_pairs(skeleton: Skeleton) -> list[tuple[int, int]]:
 def horizontal_forward(positions: torch.Tensor, pairs: list[tuple[int, int]]) -> torch.Tensor:
     """Unnormalised horizontal forward (..., 3) = (left - right) x up from (..., J, 3) positions,
     so a subject whose left is +X faces +Z."""
-    across = sum(positions[..., left, :] - positions[..., right, :] for left, right in pairs)
+    if not pairs:
+        raise ValueError("horizontal_forward needs at least one left/right joint pair")
+    across = torch.stack([positions[..., left, :] - positions[..., right, :] for left, right in pairs]).sum(0)
     zero = torch.zeros_like(across[..., 0])
     return torch.stack([-across[..., 2], zero, across[..., 0]], dim=-1)
 

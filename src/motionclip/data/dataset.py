@@ -143,7 +143,8 @@ class LengthBatchSampler(torch.utils.data.Sampler):
     def _batches(self) -> list[list[tuple[int, int]]]:
         g = torch.Generator().manual_seed(self.seed + self.epoch)
         order = torch.randperm(self.n, generator=g).tolist()
-        out, i = [], 0
+        out: list[list[tuple[int, int]]] = []
+        i = 0
         while i < len(order):
             frames = self.lengths[int(torch.randint(len(self.lengths), (1,), generator=g))]
             size = max(1, round(self.batch_size * self.window / frames))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import torch
 from safetensors import SafetensorError
@@ -119,7 +119,7 @@ def load_checkpoint(path: str | Path | None = None, device: str = "cpu") -> Moti
     bad = [k for k, v in state.items() if v.is_floating_point() and not bool(torch.isfinite(v).all())]
     if bad:
         raise CheckpointError(f"{p}: checkpoint has NaN or infinite values in {', '.join(bad[:3])}")
-    model.meta = meta  # type: ignore[attr-defined]
+    model.meta = meta
     return model.to(device).eval()
 
 
@@ -128,7 +128,7 @@ def _check_metadata(meta: dict[str, Any], p: Path) -> None:
     at load with its own message rather than later in a model call."""
     import math
 
-    def fail(what: str) -> None:
+    def fail(what: str) -> NoReturn:
         raise CheckpointError(f"{p}: checkpoint metadata: {what}")
 
     if not isinstance(meta.get("model"), dict):

@@ -35,6 +35,8 @@ class MotionCLIPModule(pl.LightningModule):
             precision); FK and the losses stay in fp32.
     """
 
+    text_embeddings: torch.Tensor  # (n_texts, D) buffer
+
     def __init__(
         self,
         model: MotionCLIP,
@@ -143,7 +145,8 @@ class MotionCLIPModule(pl.LightningModule):
         self._val_z.clear()
         self._val_content.clear()
         self._val_dataset.clear()
-        correct, total = 0, 0
+        correct: float = 0
+        total = 0
         for name, (class_ids, emb) in self.zero_shot.items():
             sel = dataset == self.dataset_ids[name]
             if not sel.any():

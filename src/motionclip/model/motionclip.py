@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, overload
 
 import torch
 from torch import nn
@@ -31,6 +31,17 @@ class MotionCLIP(nn.Module):
     Frames are ``J * 6`` rotation numbers (6D, local per joint) followed by the root
     translation (3), normalised with training-set statistics stored in the model.
     """
+
+    # buffers (saved with the weights)
+    rot_mean: torch.Tensor  # (J, 6)
+    rot_std: torch.Tensor  # (J, 6)
+    trans_mean: torch.Tensor  # (3,)
+    trans_std: torch.Tensor  # (3,)
+    offsets: torch.Tensor  # (J, 3) metres
+    bank_codes: torch.Tensor  # (N, D) int8
+    bank_scale: torch.Tensor  # (N,)
+    bank_take: torch.Tensor  # (N,) int32
+    bank_start: torch.Tensor  # (N,) int32
 
     def __init__(
         self,
@@ -80,6 +91,7 @@ class MotionCLIP(nn.Module):
         self.generation = generation or GenerationConfig()
         self._backend: EmbeddingBackend | None = None
         self._bank_cache: tuple[torch.Tensor, torch.Tensor] | None = None
+        self.meta: dict[str, Any] = {}  # the checkpoint's JSON description, once loaded
 
     @property
     def latent_dim(self) -> int:
@@ -299,6 +311,19 @@ class MotionCLIP(nn.Module):
         """Encode then decode a motion (canonical form)."""
         return self.decode(self.encode_motion(motion), frames or len(canonicalize(motion, fps=self.fps)))[0]
 
+    @overload
+    def generate(  # type: ignore[overload-overlap]  # a str is also a Sequence[str]
+        self, text: str, frames: int | None = ..., samples: int = ..., seed: int = ..., bank_weight: float | None = ...
+    ) -> Motion | list[Motion]: ...
+    @overload
+    def generate(
+        self,
+        text: Sequence[str],
+        frames: int | None = ...,
+        samples: int = ...,
+        seed: int = ...,
+        bank_weight: float | None = ...,
+    ) -> list[Motion]: ...
     def generate(
         self,
         text: str | Sequence[str],

@@ -13,6 +13,8 @@ from motionclip.config import ModelConfig
 class SinusoidalPositions(nn.Module):
     """Fixed sinusoidal positional encoding (Vaswani et al.)."""
 
+    table: torch.Tensor  # (max_len, dim) buffer
+
     def __init__(self, dim: int, max_len: int) -> None:
         super().__init__()
         self.dim, self.max_len = dim, max_len

@@ -72,7 +72,10 @@ class FastSentenceBert(nn.Module):
 
     def _load(self, w: dict[str, torch.Tensor], layers: int) -> None:
         def get(key: str) -> torch.Tensor:
-            return w.get(key, w.get(f"bert.{key}"))  # some exports prefix "bert."
+            value = w.get(key, w.get(f"bert.{key}"))  # some exports prefix "bert."
+            if value is None:
+                raise KeyError(f"weight {key!r} missing from the BERT checkpoint")
+            return value
 
         state = {
             "word.weight": get("embeddings.word_embeddings.weight"),

@@ -18,7 +18,7 @@ def _hex(rgb: Sequence[float]) -> str:
 
 def _limb_roots(side: np.ndarray, parents: Sequence[int]) -> list[int]:
     """First joint of each limb on one side (its parent is not on that side): hips, shoulders."""
-    return [int(j) for j in np.flatnonzero(side) if parents[j] < 0 or not side[parents[j]]]
+    return [int(j) for j in np.flatnonzero(side) if parents[int(j)] < 0 or not side[parents[int(j)]]]
 
 
 def mannequin_spec(positions: np.ndarray, parents: Sequence[int], names: Sequence[str] | None) -> dict[str, Any]:

@@ -55,6 +55,10 @@ class JudgeConfig:
 class Judge(nn.Module):
     """Conv1d classifier over joint-position sequences with content and style heads."""
 
+    offsets: torch.Tensor  # (J, 3) buffers
+    feat_mean: torch.Tensor  # (J * 3,)
+    feat_std: torch.Tensor
+
     def __init__(
         self,
         parents: list[int],

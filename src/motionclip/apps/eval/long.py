@@ -53,7 +53,7 @@ def long_report(
     out: dict[str, Any] = {"prompt": prompt, "seed": seed, "real_limb_speed": real_limb, "durations": []}
     for s in seconds:
         frames = round(s * fps)
-        motion = model.generate(prompt, frames=frames, seed=seed)
+        motion = model.generate([prompt], frames=frames, seed=seed)[0]
         with torch.no_grad():
             pos = motion.positions().double()
         root = pos[:, 0, [0, 2]]

@@ -38,7 +38,7 @@ RECALL_KS = (1, 5, 10)
 @torch.no_grad()
 def reconstruction(
     model: MotionCLIP, cache: MotionCache, idx: torch.Tensor, z: torch.Tensor | None = None, size: int = 256
-) -> dict[str, float]:
+) -> dict[str, Any]:
     """Mean position (mm), rotation (deg) and velocity (mm/frame) errors of encode->decode,
     the re-encoding consistency ``cos(E(D(z)), z)`` and the realism statistics of the
     reconstructions beside the real windows' (:mod:`.realism`).
