@@ -65,12 +65,31 @@ def class_text(name: str, raw: bool = False) -> str:
     return f"a person {key.replace('-', ' ').replace('_', ' ')}"
 
 
+def check_top_k(top_k: int) -> int:
+    if top_k < 1:
+        raise MotionCLIPError(f"--top-k must be at least 1, got {top_k}")
+    return top_k
+
+
+def check_request(classes: str | Sequence[str], top_k: int, motion_file: str | Path | None = None) -> list[str]:
+    """The class names, after checking the whole request (the CLI calls it before it
+    loads the model; ``classify`` before it reads the file)."""
+    check_top_k(top_k)
+    labels = parse_classes(classes)
+    if motion_file is not None:
+        path = Path(motion_file).expanduser()
+        if not path.is_file():
+            raise MotionCLIPError(f"{motion_file}: motion file not found")
+        if not is_motion_path(path.name):
+            raise MotionCLIPError(f"{motion_file}: not a motion file (.bvh, .bvh.gz or .npz)")
+    return labels
+
+
 def rank_classes(
     z: torch.Tensor, class_embeddings: torch.Tensor, labels: Sequence[str], prompts: Sequence[str], top_k: int = 5
 ) -> list[Prediction]:
     """Top-k classes for one latent (D,) against (C, D) prompt embeddings."""
-    if top_k < 1:
-        raise MotionCLIPError(f"--top-k must be at least 1, got {top_k}")
+    check_top_k(top_k)
     cos = F.normalize(class_embeddings.float(), dim=-1) @ F.normalize(z.float(), dim=-1)
     prob = torch.softmax(LOGIT_SCALE * cos, dim=0)
     order = torch.argsort(cos, descending=True)[: min(top_k, len(labels))]
@@ -83,24 +102,15 @@ def classify(
     model: MotionCLIP, motion_file: str, classes: str | Sequence[str], top_k: int = 5, raw: bool = False
 ) -> list[Prediction]:
     """Zero-shot top-k classes of a motion file."""
-    if top_k < 1:
-        raise MotionCLIPError(f"--top-k must be at least 1, got {top_k}")
-    labels = parse_classes(classes)
-    path = Path(motion_file).expanduser()
-    if not path.is_file():
-        raise MotionCLIPError(f"{motion_file}: motion file not found")
-    if not is_motion_path(path.name):
-        raise MotionCLIPError(f"{motion_file}: not a motion file (.bvh, .bvh.gz or .npz)")
-    return classify_motion(model, read_motion(path), labels, top_k, raw)
+    labels = check_request(classes, top_k, motion_file)
+    return classify_motion(model, read_motion(Path(motion_file).expanduser()), labels, top_k, raw)
 
 
 def classify_motion(
     model: MotionCLIP, motion: Motion, classes: str | Sequence[str], top_k: int = 5, raw: bool = False
 ) -> list[Prediction]:
     """Zero-shot top-k classes of a loaded motion (what every surface calls)."""
-    if top_k < 1:
-        raise MotionCLIPError(f"--top-k must be at least 1, got {top_k}")
-    labels = parse_classes(classes)
+    labels = check_request(classes, top_k)
     z = motion_latent(model, motion)
     prompts = [class_text(c, raw) for c in labels]
     return rank_classes(z, model.encode_text(prompts), labels, prompts, top_k)

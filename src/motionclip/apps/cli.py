@@ -112,15 +112,10 @@ def classify(
     checkpoint: CheckpointOpt = None,
 ) -> None:
     """Zero-shot recognition: rank class prompts by cosine to the motion (softmax of 100 x cosine)."""
+    from motionclip.apps.classify import check_request, to_json
     from motionclip.apps.classify import classify as run
-    from motionclip.apps.classify import parse_classes, to_json
-    from motionclip.errors import MotionCLIPError
 
-    parse_classes(classes)
-    if top_k < 1:
-        raise MotionCLIPError(f"--top-k must be at least 1, got {top_k}")
-    if not file.is_file():
-        raise MotionCLIPError(f"{file}: motion file not found")
+    check_request(classes, top_k, file)  # before the model loads
     preds = run(load_model(checkpoint), str(file), classes, top_k, raw)
     if as_json:
         print(json.dumps({"file": str(file), "predictions": to_json(preds)}, indent=2))
