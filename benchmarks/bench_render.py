@@ -8,14 +8,25 @@ Prints frames/s of ``render_frames`` on a 60-frame procedural walk at 224x224 an
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 from collections.abc import Callable
 from functools import partial
+from pathlib import Path
 
 import numpy as np
 
 from motionclip.render import RenderConfig, render_frame, render_frames
-from motionclip.render.demo import DEMO_NAMES, DEMO_PARENTS, demo_walk
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from synthetic import NAMES, PARENTS, make_motion  # noqa: E402  (the tests' procedural walk)
+
+DEMO_NAMES, DEMO_PARENTS = list(NAMES), list(PARENTS)
+
+
+def demo_walk(frames: int) -> np.ndarray:
+    """(T, J, 3) joint positions of a procedural walk."""
+    return make_motion("walk", frames).positions().numpy()
 
 
 def _each_pose(poses: np.ndarray, cfg: RenderConfig) -> None:

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))  # model_helpers
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -61,7 +59,7 @@ def tiny_model(tiny_checkpoint: Path):
 @pytest.fixture(scope="session")
 def tiny_clip_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A random-weight tiny CLIP (dim 32) with the real tokenizer/preprocessor from ../shared."""
-    from motionclip.text.testing import build_tiny_clip, shared_clip_config_dir
+    from tiny_clip import build_tiny_clip, shared_clip_config_dir
 
     cfg = shared_clip_config_dir()
     if cfg is None:

@@ -1,15 +1,10 @@
-"""Fixtures for renderer tests; makes the helper module next to this file importable in any import mode."""
+"""Fixtures for renderer tests (their skeleton helper ``render_test_skeleton`` lives in tests/)."""
 
 from __future__ import annotations
-
-import sys
-from pathlib import Path
 
 import pytest
 
 from motionclip.render import RenderConfig
-
-sys.path.insert(0, str(Path(__file__).parent))
 
 
 @pytest.fixture

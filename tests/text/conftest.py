@@ -1,7 +1,7 @@
 """Fixtures for the embedding-backend tests.
 
 Other test directories can reuse the tiny CLIP the same way: call
-``motionclip.text.testing.build_tiny_clip`` from their own session fixture
+``tiny_clip.build_tiny_clip`` from their own session fixture
 (see that module's docstring), or copy ``tiny_clip_dir`` below.
 """
 
@@ -16,7 +16,7 @@ import torch
 
 from motionclip.text.base import EmbeddingBackend
 from motionclip.text.cache import make_cache
-from motionclip.text.testing import build_tiny_clip, shared_clip_config_dir
+from tiny_clip import build_tiny_clip, shared_clip_config_dir
 
 
 @pytest.fixture(autouse=True)

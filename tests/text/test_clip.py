@@ -8,7 +8,7 @@ import torch
 from PIL import Image
 
 from motionclip.text import BackendError, ClipBackend, get_backend
-from motionclip.text.testing import TINY_PROJECTION_DIM
+from tiny_clip import TINY_PROJECTION_DIM
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,7 @@ import json
 
 from safetensors.torch import load_file
 
-from motionclip.text.testing import TOKENIZER_FILES, build_tiny_clip, shared_clip_config_dir
+from tiny_clip import TOKENIZER_FILES, build_tiny_clip, shared_clip_config_dir
 
 
 def test_shared_dir_env_override(tmp_path, monkeypatch):

@@ -22,7 +22,7 @@ import os
 import shutil
 from pathlib import Path
 
-from ._hf import quiet_progress
+from motionclip.text._hf import quiet_progress
 
 __all__ = ["CLIP_CONFIG_SUBDIR", "SHARED_ENV", "TOKENIZER_FILES", "build_tiny_clip", "shared_clip_config_dir"]
 
