@@ -77,7 +77,12 @@ def rank_classes(
 
 
 def classify(
-    model: MotionCLIP, motion_file: str, classes: str | Sequence[str], top_k: int = 5, raw: bool = False
+    model: MotionCLIP,
+    motion_file: str,
+    classes: str | Sequence[str],
+    top_k: int = 5,
+    raw: bool = False,
+    joint_map: dict[str, str] | None = None,
 ) -> list[Prediction]:
     """Zero-shot top-k classes of a motion file."""
     if top_k < 1:
@@ -88,7 +93,7 @@ def classify(
         raise MotionCLIPError(f"{motion_file}: motion file not found")
     if not is_motion_path(path.name):
         raise MotionCLIPError(f"{motion_file}: not a motion file (.bvh, .bvh.gz or .npz)")
-    z = motion_latent(model, read_motion(path))
+    z = motion_latent(model, read_motion(path), joint_map)
     prompts = [class_text(c, raw) for c in labels]
     return rank_classes(z, model.encode_text(prompts), labels, prompts, top_k)
 

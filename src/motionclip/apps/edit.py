@@ -93,13 +93,14 @@ def edit_style(
     text: str | None = None,
     scale: float = 1.0,
     frames: int | None = None,
+    joint_map: dict[str, str] | None = None,
 ) -> Edit:
     """Style edit of a motion file or a text: ``z + s * (E(add) - E(sub))``."""
     if (motion is None) == (text is None):
         raise MotionCLIPError("give exactly one of --motion FILE or --text TEXT to edit")
     if motion is not None and not Path(motion).expanduser().is_file():
         raise MotionCLIPError(f"{motion}: motion file not found")
-    base = resolve(model, motion if motion is not None else text)  # type: ignore[arg-type]
+    base = resolve(model, motion if motion is not None else text, joint_map=joint_map)  # type: ignore[arg-type]
     end = resolve(model, style_text(add), decodable=False)
     start = resolve(model, style_text(sub if sub is not None else NEUTRAL_STYLE), decodable=False)
     return _apply(model, base, start, end, scale, frames)
@@ -112,10 +113,12 @@ def compose(
     neutral: str = NEUTRAL_POSE,
     scale: float = 1.0,
     frames: int | None = None,
+    joint_map: dict[str, str] | None = None,
 ) -> Edit:
     """Upper body of ``upper`` on the lower body of ``lower``: ``z_lower + s (z_upper - z_neutral)``."""
-    base = resolve(model, lower)
-    terms = resolve(model, neutral, decodable=False), resolve(model, upper, decodable=False)
+    base = resolve(model, lower, joint_map=joint_map)
+    terms = (resolve(model, neutral, decodable=False, joint_map=joint_map),
+             resolve(model, upper, decodable=False, joint_map=joint_map))  # fmt: skip
     return _apply(model, base, *terms, scale, frames)
 
 
