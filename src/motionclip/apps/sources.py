@@ -47,15 +47,13 @@ def is_motion_path(spec: str) -> bool:
 
 
 def to_model_skeleton(model: MotionCLIP, motion: Motion, joint_map: dict[str, str] | None = None) -> Motion:
-    """``motion`` on the model's skeleton: as is when it already is, the same joints
-    reordered, or retargeted by joint name (clear error when the joints do not map)."""
-    from motionclip.data.retarget import conform_to, retarget
+    """``motion`` on the model's skeleton: as is when it already is, else retargeted by
+    joint name (local rotations copied, root path scaled by leg length; clear error when
+    the joints do not map)."""
+    from motionclip.data.retarget import retarget
 
     if motion.skeleton.same_topology(model.skeleton) and not joint_map:
         return motion
-    conformed, ok = conform_to(motion, model.skeleton, joint_map)
-    if ok:
-        return conformed
     return retarget(motion, model.skeleton, joint_map)
 
 
