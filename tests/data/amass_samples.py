@@ -144,8 +144,8 @@ def write_babel_fixture(root: Path, n_train: int = 8, n_val: int = 4) -> tuple[P
                                  "labels": [label(a)]},
                      "frame_ann": None}  # fmt: skip
             if len(actions) > 1:
-                entry["frame_ann"] = {"babel_lid": f"flid-{sid}", "anntr_id": "b", "mul_act": True,
-                                      "labels": [label(a, start_t=0, end_t=3.0), label(b, start_t=3.0, end_t=dur)]}  # fmt: skip
+                segs = [label(a, start_t=0, end_t=3.0), label(b, start_t=3.0, end_t=dur)]
+                entry["frame_ann"] = {"babel_lid": f"flid-{sid}", "anntr_id": "b", "mul_act": True, "labels": segs}
             out[str(sid)] = entry
             sid += 1
         (babel / f"{name}.json").write_text(json.dumps(out))

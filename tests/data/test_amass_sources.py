@@ -7,8 +7,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from amass_samples import CLASSES, smplh_joints, write_amass, write_babel_fixture, write_body_model
-from amass_samples import write_humanml3d_fixture
+from amass_samples import (
+    CLASSES,
+    smplh_joints,
+    write_amass,
+    write_babel_fixture,
+    write_body_model,
+    write_humanml3d_fixture,
+)
 
 from motionclip.config import DataConfig
 from motionclip.data.amass import SMPL_NAMES, load_body_model, read_amass
@@ -170,8 +176,8 @@ def test_humanml3d_clips_captions_and_splits(tmp_path: Path, body_model: Path) -
     assert (sub.start, sub.end, sub.texts) == (2.0, 4.0, ("then stands for a moment.",))
     assert by_name["000003"].split == 2 and by_name["000002"].split == 1 and by_name["000000"].split == 0
     out = tmp_path / "hml.safetensors"
-    res = prepare_dataset("amass", amass, out, CFG, workers=1, progress=False,
-                          options=SourceOptions(labels="humanml3d", annotations=hml, body_model=body_model))  # fmt: skip
+    opts = SourceOptions(labels="humanml3d", annotations=hml, body_model=body_model)
+    res = prepare_dataset("amass", amass, out, CFG, workers=1, progress=False, options=opts)
     assert res["windows"]["test"] > 0 and res["windows"]["val"] > 0
     cache = MotionCache.load(out)
     assert "a person waves with the left hand." in cache.texts
@@ -217,8 +223,10 @@ def test_humanml3d_trains_a_few_steps_and_evaluates(tmp_path: Path, body_model: 
     assert report["retrieval"]["text_to_motion"]["queries"] > 0 and report["reconstruction"]["mpjpe_mm"] > 0
 
 
-def test_babel_cli_prepare_train_and_babel60(babel: tuple[Path, Path], body_model: Path, tmp_path: Path,
-                                             embedding_cache_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+def test_babel_cli_prepare_train_and_babel60(
+    babel: tuple[Path, Path], body_model: Path, tmp_path: Path, embedding_cache_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     from typer.testing import CliRunner
 
     from motionclip.cli import app

@@ -102,9 +102,11 @@ def edit(
     mapping = read_joint_map(joint_map)
     model = load_model(checkpoint)
     if style_mode:
-        result = ed.edit_style(model, add, sub, str(motion) if motion else None, text, scale, frames, mapping)  # type: ignore[arg-type]
+        base = str(motion) if motion else None
+        result = ed.edit_style(model, add, sub, base, text, scale, frames, mapping)  # type: ignore[arg-type]
     else:
-        result = ed.compose(model, upper, lower, neutral or ed.NEUTRAL_POSE, scale, frames, mapping)  # type: ignore[arg-type]
+        pose = neutral or ed.NEUTRAL_POSE
+        result = ed.compose(model, upper, lower, pose, scale, frames, mapping)  # type: ignore[arg-type]
     from rich.markup import escape
 
     err_console().print(

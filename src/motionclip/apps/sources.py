@@ -68,7 +68,8 @@ def read_joint_map(path: str | Path | None) -> dict[str, str] | None:
 
 def motion_latent(model: MotionCLIP, motion: Motion, joint_map: dict[str, str] | None = None) -> torch.Tensor:
     """(D,) latent of a motion, averaging training-length windows for long clips."""
-    c = resample(to_model_skeleton(model, motion, joint_map), model.fps)  # encode_motion checks the skeleton and canonicalises each window
+    # encode_motion checks the skeleton and canonicalises each window
+    c = resample(to_model_skeleton(model, motion, joint_map), model.fps)
     w = model.window
     if len(c) <= int(1.5 * w):
         return model.encode_motion(c)[0]

@@ -57,7 +57,9 @@ def _labels(ann: object, where: str) -> list[dict]:
     return [lab for lab in ann["labels"] if isinstance(lab, dict)]
 
 
-def _segment(sid: str, feat_p: str, lab: dict, dur: float, frame: bool, split: int | None, where: str) -> Segment | None:
+def _segment(
+    sid: str, feat_p: str, lab: dict, dur: float, frame: bool, split: int | None, where: str
+) -> Segment | None:
     texts = tuple(dict.fromkeys(t.strip() for t in (lab.get("raw_label"), lab.get("proc_label"))
                                 if isinstance(t, str) and t.strip()))  # fmt: skip
     cats = lab.get("act_cat") or []
