@@ -68,6 +68,13 @@ def test_z_up_bvh_is_detected_and_stands_upright(tmp_path: Path) -> None:
     assert torch.allclose(forced.positions(), m.positions(), atol=1e-3) and "--up z" in note
     same, note = to_y_up(lying, "y")
     assert note is None and same is lying
+    # a Y-up take of someone lying along Z (a crawl) is not mistaken for a Z-up file: the rest pose decides
+    pitch = torch.tensor([[1.0, 0.0, 0.0], [0.0, 0.0, -1.0], [0.0, 1.0, 0.0]])
+    rot = m.rotations.clone()
+    rot[:, 0] = pitch @ rot[:, 0]
+    crawl = type(m)(m.skeleton, rot, m.root_translation * torch.tensor([1.0, 0.3, 1.0]), m.fps)
+    assert float(crawl.positions()[..., 2].std()) > float(crawl.positions()[..., 1].std())  # it is lying
+    assert detect_up(crawl) == "y"
     # the rest pose is turned too: a written copy stands along +Y in any Y-up tool
     assert float(upright.skeleton.offsets[:, 1].__abs__().sum()) > float(abs(upright.skeleton.offsets[:, 2]).sum())
 

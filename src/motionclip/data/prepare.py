@@ -396,7 +396,7 @@ def _reader(source: str, opts: SourceOptions) -> Reader:
         from motionclip.data.amass import load_body_model
 
         return Reader("amass", body_model=load_body_model(opts.body_model))
-    up = check_up(opts.up)
+    up = "y" if source == "bandai-namco" else check_up(opts.up)  # Bandai Namco is Y-up (measured on every file)
     mapping: tuple[tuple[str, str], ...] = ()
     if opts.joint_map is not None:
         from motionclip.data.retarget import read_joint_map

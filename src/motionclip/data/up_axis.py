@@ -1,19 +1,21 @@
 """Which way is up in a motion file, and turning Z-up motions into the project's Y-up.
 
 Blender, 3ds Max and AMASS work Z-up; BVH readers (and this project) assume Y-up, so a
-Z-up file read as is lies on the floor. Detection looks at the posed joints over the
-take: a standing, walking or waving body is tallest along its up axis, so the axis
-(Y or Z) with the larger median per-frame extent wins. The sign comes from where the
-joints bunch: a body has more joints above its middle (spine, arms, hands) than below
-(two legs), so the joints' mean lies nearer the top than the bottom.
+Z-up file read as is lies on the floor. Detection first looks at the rest pose (the
+skeleton's offsets, a T- or A-pose in practice): the vector from the feet (leaves of the
+left/right chains under the root) to the head (the deepest joint of the root's centre
+chain) points up, whatever the take does, so a crawl is not mistaken for a Z-up file.
+Skeletons without named sides fall back to the posed joints: a standing, walking or
+waving body is tallest along its up axis.
 """
 
 from __future__ import annotations
 
 import torch
 
+from motionclip.data.fk import forward_kinematics
 from motionclip.data.motion import Motion
-from motionclip.data.skeleton import Skeleton
+from motionclip.data.skeleton import Skeleton, joint_side
 from motionclip.errors import MotionCLIPError
 
 UP_CHOICES = ("auto", "y", "z")
@@ -29,8 +31,48 @@ def check_up(up: str, where: str = "--up") -> str:
     return key
 
 
+def rest_up(skeleton: Skeleton) -> torch.Tensor | None:
+    """Unit feet-to-head vector of the rest pose, or None when the joints' names do not
+    say which chains are legs (no left/right chains under the root, or no centre chain)."""
+    n = skeleton.num_joints
+    sides = [joint_side(name) for name in skeleton.names]
+    parents = skeleton.parents
+    depth = [0] * n
+    top = list(range(n))  # the root's child each joint hangs under
+    for j in range(1, n):
+        depth[j] = depth[parents[j]] + 1
+        top[j] = j if parents[j] == 0 else top[parents[j]]
+    center = [j for j in range(1, n) if all(sides[k] == "center" for k in (j, top[j]))
+              and all(sides[k] == "center" for k in _chain(parents, j))]  # fmt: skip
+    has_child = {p for p in parents if p >= 0}
+    feet = [j for j in range(1, n) if j not in has_child and sides[top[j]] != "center"]
+    if not center or not feet:
+        return None
+    head = max(center, key=lambda j: depth[j])
+    off = torch.as_tensor(skeleton.offsets, dtype=torch.float64)
+    rest = forward_kinematics(torch.eye(3, dtype=torch.float64).expand(n, 3, 3), torch.zeros(3, dtype=torch.float64),
+                              off, parents)  # fmt: skip
+    v = rest[head] - rest[feet].mean(0)
+    if float(v.norm()) < 1e-6:
+        return None
+    return (v / v.norm()).float()
+
+
+def _chain(parents: tuple[int, ...], j: int) -> list[int]:
+    out = []
+    while j > 0:
+        out.append(j)
+        j = parents[j]
+    return out
+
+
 def detect_up(motion: Motion, max_frames: int = 240) -> str:
     """'y' or 'z': the axis the body stands along (see the module docstring)."""
+    v = rest_up(motion.skeleton)
+    if v is not None:
+        axis = int(v.abs().argmax())
+        if axis in (1, 2) and float(v.abs()[axis]) > 0.7:
+            return "y" if axis == 1 else "z"
     step = max(1, len(motion) // max_frames)
     pos = motion[0 : len(motion) : step].positions().detach()  # (T, J, 3)
     if motion.skeleton.num_joints < 3:
