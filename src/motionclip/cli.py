@@ -34,7 +34,7 @@ def data_prepare(
         Optional[Path], typer.Option(help="amass: the BABEL folder (train.json, val.json) or the HumanML3D folder.")
     ] = None,
     body_model: Annotated[
-        Optional[Path], typer.Option(help="amass: SMPL-H model.npz (licence-gated; from mano.is.tue.mpg.de).")
+        Optional[Path], typer.Option(help="amass: SMPL-H model.npz, or a folder of {male,female,neutral}/model.npz (mano.is.tue.mpg.de).")
     ] = None,
     up: Annotated[str, typer.Option(help="bvh: up axis of the files: auto (detect), y or z.")] = "auto",
     joint_map: Annotated[

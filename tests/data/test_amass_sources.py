@@ -261,3 +261,31 @@ def test_babel60_needs_a_babel_cache(synthetic_cache: Path, tiny_checkpoint: Pat
 
     with pytest.raises(MotionCLIPError, match="not a BABEL cache"):
         babel60(motionclip.load(str(tiny_checkpoint)), MotionCache.load(synthetic_cache))
+
+
+def test_a_body_model_folder_picks_each_sequence_by_gender(tmp_path: Path) -> None:
+    from motionclip.data.amass import load_body_models
+
+    folder = tmp_path / "smplh"
+    for g in ("male", "female"):
+        (folder / g).mkdir(parents=True)
+        write_body_model(folder / g / "model.npz")
+    data = dict(np.load(folder / "female" / "model.npz"))
+    data["v_template"] = data["v_template"] * 0.9  # a smaller female template
+    np.savez(folder / "female" / "model.npz", **data)
+    models = load_body_models(folder)
+    assert set(models) == {"male", "female"}
+    path = write_amass(tmp_path / "w_poses.npz", ["stand"], seconds=0.5)
+    male = read_amass(path, models)
+    arrays = dict(np.load(path))
+    arrays["gender"] = np.array("female")
+    np.savez(path, **arrays)
+    female = read_amass(path, models)
+    assert np.allclose(female.skeleton.offsets, 0.9 * male.skeleton.offsets, atol=1e-6)
+    arrays["gender"] = np.array("other")
+    np.savez(path, **arrays)
+    with pytest.raises(MotionCLIPError, match="gender 'other' and no neutral body model"):
+        read_amass(path, models)
+    (tmp_path / "empty_dir").mkdir()
+    with pytest.raises(MotionCLIPError, match="no male/, female/ or neutral/model.npz"):
+        load_body_models(tmp_path / "empty_dir")

@@ -2,8 +2,10 @@
 
 AMASS file keys used: ``poses`` (N, 156) axis-angle, 52 SMPL-H joints x 3 (22 body
 joints, then 15 left-hand and 15 right-hand finger joints), ``trans`` (N, 3) metres,
-``mocap_framerate`` (), ``betas`` (16,) body shape. ``gender`` is read for the report
-only: offsets come from the one body-model file the user gives.
+``mocap_framerate`` (), ``betas`` (16,) body shape, ``gender``. ``--body-model`` is one
+model file (used for every sequence) or a folder laid out as AMASS's
+``smplh/{male,female,neutral}/model.npz``, in which case each sequence uses the model of
+its ``gender`` (the neutral one when its gender has none).
 
 Skeleton: the 24 joints of SMPL (22 body joints + ``left_hand``/``right_hand``), the tree
 MotionCLIP was trained on. SMPL-H has no hand joint of its own; ``*_hand`` sits where the
@@ -136,7 +138,30 @@ def load_body_model(path: str | Path | None) -> BodyModel:
     return BodyModel(p, jr @ vt, shape_joints, parents)
 
 
-def read_amass(path: str | Path, body: BodyModel) -> Motion:
+GENDERS = ("male", "female", "neutral")
+
+
+def load_body_models(path: str | Path | None) -> dict[str, BodyModel]:
+    """``{gender: model}`` from a folder of ``<gender>/model.npz``, or ``{"any": model}``."""
+    if path is not None and Path(path).is_dir():
+        found = {g: Path(path) / g / "model.npz" for g in GENDERS}
+        models = {g: load_body_model(f) for g, f in found.items() if f.is_file()}
+        if not models:
+            raise MotionFormatError(f"{path}: no male/, female/ or neutral/model.npz in this folder; {BODY_MODEL_HELP}")
+        return models
+    return {"any": load_body_model(path)}
+
+
+def pick_body_model(models: dict[str, BodyModel] | BodyModel, gender: str, where: Path) -> BodyModel:
+    if isinstance(models, BodyModel):
+        return models
+    for key in ("any", gender, "neutral"):
+        if key in models:
+            return models[key]
+    raise MotionFormatError(f"{where}: gender {gender!r} and no neutral body model in {', '.join(models)}")
+
+
+def read_amass(path: str | Path, body: BodyModel | dict[str, BodyModel]) -> Motion:
     """An AMASS ``.npz`` as a Y-up :class:`Motion` on the 24-joint SMPL tree."""
     p = Path(path)
     data = _load_npz(p, "AMASS motion file")
@@ -160,6 +185,11 @@ def read_amass(path: str | Path, body: BodyModel) -> Motion:
         betas = np.asarray(data["betas"], dtype=np.float64).reshape(-1)
         if not np.isfinite(betas).all():
             raise MotionFormatError(f"{p}: betas contain NaN or inf")
+    gender = ""
+    if "gender" in data:
+        g = np.asarray(data["gender"])
+        gender = (g.item().decode() if isinstance(g.item(), bytes) else str(g.item())).strip().lower() if g.size else ""
+    body = pick_body_model(body, gender, p)
     for name, arr in (("poses", poses), ("trans", trans)):
         if not np.isfinite(arr).all():
             bad = int(np.argwhere(~np.isfinite(arr))[0, 0])

@@ -393,9 +393,9 @@ def _reader(source: str, opts: SourceOptions) -> Reader:
     from motionclip.data.up_axis import check_up
 
     if source == "amass":
-        from motionclip.data.amass import load_body_model
+        from motionclip.data.amass import load_body_models
 
-        return Reader("amass", body_model=load_body_model(opts.body_model))
+        return Reader("amass", body_model=load_body_models(opts.body_model))
     up = "y" if source == "bandai-namco" else check_up(opts.up)  # Bandai Namco is Y-up (measured on every file)
     mapping: tuple[tuple[str, str], ...] = ()
     if opts.joint_map is not None:
