@@ -215,16 +215,24 @@ def render(
     size: Annotated[
         Optional[int], typer.Option(help="Square frame size in pixels per motion (default: 320).", min=8, max=2048)
     ] = None,
+    up: Annotated[str, typer.Option(help="Up axis of BVH files: auto (detect Z-up, e.g. Blender), y or z.")] = "auto",
 ) -> None:
     """Render motion files as a shaded mannequin video, GIF or key-frame strip."""
     from motionclip.apps.outputs import write_outputs
     from motionclip.data.canonical import canonicalize
-    from motionclip.data.io import read_motion
+    from motionclip.data.io import read_motion_noted
+    from motionclip.data.up_axis import check_up
     from motionclip.errors import MotionCLIPError
 
     if not str(out).lower().endswith((".mp4", ".gif", ".png")):
         raise MotionCLIPError(f"{out}: render writes .mp4, .gif or .png")
-    motions = [canonicalize(read_motion(f), fps=None) for f in files]
+    check_up(up)
+    motions = []
+    for f in files:
+        motion, note = read_motion_noted(f, up)
+        if note:
+            err_console().print(f"note: {f}: {note}", markup=False, soft_wrap=True)
+        motions.append(canonicalize(motion, fps=None))
     caps = list(captions) if captions else [f.name.split(".")[0] for f in files]
     if len(caps) != len(files):
         raise MotionCLIPError(f"{len(caps)} captions for {len(files)} files")

@@ -202,3 +202,17 @@ def test_too_few_takes_train_without_validation(tmp_path: Path, embedding_cache_
         r = runner.invoke(app, ["train", "--data", str(cache), "--out", str(tmp_path / "run"), "--no-progress", *tiny])
     assert r.exit_code == 0, r.output + repr(r.exception)
     assert (tmp_path / "run" / "model.safetensors").is_file()
+
+
+def test_render_stands_a_blender_z_up_bvh_upright(tmp_path: Path) -> None:
+    from motionclip.data.io import read_motion
+
+    m = mixamo_motion("raise-up-both-hands", 30)
+    path = write_bvh(to_z_up(m), tmp_path / "blender.bvh")
+    assert torch.allclose(read_motion(path, up="auto").positions(), m.positions(), atol=1e-3)
+    assert not torch.allclose(read_motion(path).positions(), m.positions(), atol=1e-3)  # default: as written
+    r = runner.invoke(app, ["render", str(path), "-o", str(tmp_path / "b.png"), "--size", "64"])
+    assert r.exit_code == 0, r.output + repr(r.exception)
+    assert "detected Z-up; converted to Y-up" in r.output and (tmp_path / "b.png").is_file()
+    r = runner.invoke(app, ["render", str(path), "-o", str(tmp_path / "b.png"), "--up", "sideways"])
+    assert isinstance(r.exception, MotionCLIPError) and "unknown up axis 'sideways'" in str(r.exception)

@@ -93,7 +93,7 @@ def classify(
         raise MotionCLIPError(f"{motion_file}: motion file not found")
     if not is_motion_path(path.name):
         raise MotionCLIPError(f"{motion_file}: not a motion file (.bvh, .bvh.gz or .npz)")
-    z = motion_latent(model, read_motion(path), joint_map)
+    z = motion_latent(model, read_motion(path, up="auto"), joint_map)
     prompts = [class_text(c, raw) for c in labels]
     return rank_classes(z, model.encode_text(prompts), labels, prompts, top_k)
 

@@ -3,7 +3,8 @@
 The applications accept either a motion file or free text wherever the paper mixes the
 two. The rule, shared by every command so it behaves the same everywhere:
 
-- an existing file is a motion (``.bvh``, ``.bvh.gz`` or ``.npz``);
+- an existing file is a motion (``.bvh``, ``.bvh.gz`` or ``.npz``; a Z-up BVH is turned
+  Y-up, see :mod:`motionclip.data.up_axis`);
 - a single token ending in a motion extension that does not exist is a *missing file*
   (an error), never silently a text prompt;
 - anything else is a text prompt.
@@ -107,7 +108,7 @@ def resolve(
     if is_file:
         if not is_motion_path(path.name):
             raise MotionCLIPError(f"{path}: not a motion file (expected {', '.join(MOTION_SUFFIXES)})")
-        motion = to_model_skeleton(model, read_motion(path), joint_map)
+        motion = to_model_skeleton(model, read_motion(path, up="auto"), joint_map)
         return Source("motion", path.name, motion_latent(model, motion), motion)
     if is_dir:
         raise MotionCLIPError(f"{path}: is a folder; give a motion file or a text prompt")
