@@ -23,9 +23,23 @@ app.add_typer(data_app, name="data")
 # --------------------------------------------------------------------------------- data
 @data_app.command("prepare")
 def data_prepare(
-    root: Annotated[Path, typer.Option(help="Dataset folder.")],
+    root: Annotated[Path, typer.Option(help="Dataset folder (for amass: the AMASS root).")],
     out: Annotated[Path, typer.Option(help="Cache file to write (.safetensors).")],
-    source: Annotated[str, typer.Option(help="Dataset kind.")] = "bandai-namco",
+    source: Annotated[str, typer.Option(help="Dataset kind: bandai-namco, bvh or amass.")] = "bandai-namco",
+    labels: Annotated[
+        Optional[str],
+        typer.Option(help="bvh: labels file (CSV/JSONL; default ROOT/labels.csv). amass: babel or humanml3d."),
+    ] = None,
+    annotations: Annotated[
+        Optional[Path], typer.Option(help="amass: the BABEL folder (train.json, val.json) or the HumanML3D folder.")
+    ] = None,
+    body_model: Annotated[
+        Optional[Path], typer.Option(help="amass: SMPL-H model.npz, or a folder of {male,female,neutral}/model.npz (mano.is.tue.mpg.de).")
+    ] = None,
+    up: Annotated[str, typer.Option(help="bvh: up axis of the files: auto (detect), y or z.")] = "auto",
+    joint_map: Annotated[
+        Optional[Path], typer.Option(help="bvh: JSON/CSV renaming joints (source -> name used by most files).")
+    ] = None,
     window: Annotated[int, typer.Option(help="Window length in frames.")] = 60,
     stride: Annotated[int, typer.Option(help="Window stride in frames.")] = 20,
     fps: Annotated[float, typer.Option(help="Target frame rate.")] = 30.0,
@@ -33,20 +47,30 @@ def data_prepare(
     workers: Annotated[Optional[int], typer.Option(help="Reader processes (default: cores).")] = None,
 ) -> None:
     """Cut every take into windows, label, describe and split them; write one cache file."""
+    from rich.markup import escape
+
     from motionclip.config import DataConfig
     from motionclip.data.prepare import prepare_dataset
+    from motionclip.data.sources import SourceOptions
 
     cfg = DataConfig(fps=fps, window=window, stride=stride, seed=seed)
-    res = prepare_dataset(source, root, out, cfg, workers=workers)
+    opts = SourceOptions(labels=labels, annotations=annotations, body_model=body_model, up=up, joint_map=joint_map)
+    res = prepare_dataset(source, root, out, cfg, workers=workers, options=opts)
     con = err_console()
     for problem in res["problems"]:
-        con.print(f"[yellow]skipped:[/yellow] {problem}")
+        con.print(f"[yellow]skipped:[/yellow] {escape(problem)}", soft_wrap=True)
+    for note in res.get("notes", []):
+        con.print(f"[cyan]note:[/cyan] {escape(note)}", soft_wrap=True)
     w = res["windows"]
     con.print(
         f"wrote {res['out']}: {res['takes']} takes, windows train {w['train']} / val {w['val']} / "
         f"test {w['test']}; {res['skipped_short']} takes shorter than {window} frames skipped; "
         f"{res['seconds']:.1f} s"
     )
+    if w["val"] == 0:
+        con.print("[yellow]warning:[/yellow] no validation windows (too few takes); `train` will skip validation")
+    if w["test"] == 0:
+        con.print("[yellow]warning:[/yellow] no test windows (too few takes); evaluate with `eval run --split train`")
 
 
 @data_app.command("info")
@@ -191,16 +215,24 @@ def render(
     size: Annotated[
         Optional[int], typer.Option(help="Square frame size in pixels per motion (default: 320).", min=8, max=2048)
     ] = None,
+    up: Annotated[str, typer.Option(help="Up axis of BVH files: auto (detect Z-up, e.g. Blender), y or z.")] = "auto",
 ) -> None:
     """Render motion files as a shaded mannequin video, GIF or key-frame strip."""
     from motionclip.apps.outputs import write_outputs
     from motionclip.data.canonical import canonicalize
-    from motionclip.data.io import read_motion
+    from motionclip.data.io import read_motion_noted
+    from motionclip.data.up_axis import check_up
     from motionclip.errors import MotionCLIPError
 
     if not str(out).lower().endswith((".mp4", ".gif", ".png")):
         raise MotionCLIPError(f"{out}: render writes .mp4, .gif or .png")
-    motions = [canonicalize(read_motion(f), fps=None) for f in files]
+    check_up(up)
+    motions = []
+    for f in files:
+        motion, note = read_motion_noted(f, up)
+        if note:
+            err_console().print(f"note: {f}: {note}", markup=False, soft_wrap=True)
+        motions.append(canonicalize(motion, fps=None))
     caps = list(captions) if captions else [f.name.split(".")[0] for f in files]
     if len(caps) != len(files):
         raise MotionCLIPError(f"{len(caps)} captions for {len(files)} files")

@@ -99,19 +99,31 @@ def rank_classes(
 
 
 def classify(
-    model: MotionCLIP, motion_file: str, classes: str | Sequence[str], top_k: int = 5, raw: bool = False
+    model: MotionCLIP,
+    motion_file: str,
+    classes: str | Sequence[str],
+    top_k: int = 5,
+    raw: bool = False,
+    joint_map: dict[str, str] | None = None,
 ) -> list[Prediction]:
     """Zero-shot top-k classes of a motion file."""
     labels = check_request(classes, top_k, motion_file)
-    return classify_motion(model, read_motion(Path(motion_file).expanduser()), labels, top_k, raw)
+    motion = read_motion(Path(motion_file).expanduser(), up="auto")
+    return classify_motion(model, motion, labels, top_k, raw, joint_map)
 
 
 def classify_motion(
-    model: MotionCLIP, motion: Motion, classes: str | Sequence[str], top_k: int = 5, raw: bool = False
+    model: MotionCLIP,
+    motion: Motion,
+    classes: str | Sequence[str],
+    top_k: int = 5,
+    raw: bool = False,
+    joint_map: dict[str, str] | None = None,
 ) -> list[Prediction]:
-    """Zero-shot top-k classes of a loaded motion (what every surface calls)."""
+    """Zero-shot top-k classes of a loaded motion (what every surface calls); ``joint_map``
+    renames the joints of a motion on another skeleton (see ``sources.motion_latent``)."""
     labels = check_request(classes, top_k)
-    z = motion_latent(model, motion)
+    z = motion_latent(model, motion, joint_map)
     prompts = [class_text(c, raw) for c in labels]
     return rank_classes(z, model.encode_text(prompts), labels, prompts, top_k)
 

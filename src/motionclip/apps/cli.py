@@ -20,6 +20,10 @@ OutOpt = Annotated[Path, typer.Option("--out", "-o", help=".bvh, .bvh.gz, .npz, 
 FramesOpt = Annotated[Optional[int], typer.Option(help="Frames to decode (default: the model's window).")]
 GridOpt = Annotated[bool, typer.Option(help="One side-by-side video instead of one file per motion.")]
 ProgressOpt = Annotated[bool, typer.Option(help="Show progress bars.")]
+JointMapOpt = Annotated[
+    Optional[Path],
+    typer.Option(help="JSON/CSV renaming the motion's joints to the model's (else matched by name)."),
+]
 OverridesArg = Annotated[
     Optional[list[str]], typer.Argument(help="Training overrides key=value, e.g. model.num_layers=4")
 ]
@@ -46,14 +50,17 @@ def interpolate(
     out: OutOpt = Path("interp.bvh"),
     frames: FramesOpt = None,
     grid: GridOpt = False,
+    joint_map: JointMapOpt = None,
     checkpoint: CheckpointOpt = None,
 ) -> None:
     """Decode a straight line in latent space from A to B (K steps, numbered files or a grid)."""
     from motionclip.apps.interpolate import check_steps, interpolate_to_files
+    from motionclip.apps.sources import read_joint_map
 
     _check_motion_output(out)
     check_steps(steps)
-    _print_paths(interpolate_to_files(load_model(checkpoint), a, b, steps, out, frames, grid))
+    mapping = read_joint_map(joint_map)
+    _print_paths(interpolate_to_files(load_model(checkpoint), a, b, steps, out, frames, grid, mapping))
 
 
 # --------------------------------------------------------------------------------- edit
@@ -69,6 +76,7 @@ def edit(
     out: OutOpt = Path("edit.bvh"),
     frames: FramesOpt = None,
     grid: Annotated[bool, typer.Option(help="Video of inputs and result side by side.")] = False,
+    joint_map: JointMapOpt = None,
     checkpoint: CheckpointOpt = None,
 ) -> None:
     """Latent arithmetic: add a style (--add/--sub) or compose upper and lower body (--upper/--lower)."""
@@ -89,11 +97,16 @@ def edit(
     if grid and not str(out).lower().endswith((".mp4", ".gif", ".png")):
         raise MotionCLIPError("--grid needs a video or image output (.mp4, .gif, .png)")
     ed.check_scale(scale)
+    from motionclip.apps.sources import read_joint_map
+
+    mapping = read_joint_map(joint_map)
     model = load_model(checkpoint)
     if style_mode:
-        result = ed.edit_style(model, add, sub, str(motion) if motion else None, text, scale, frames)  # type: ignore[arg-type]
+        base = str(motion) if motion else None
+        result = ed.edit_style(model, add, sub, base, text, scale, frames, mapping)  # type: ignore[arg-type]
     else:
-        result = ed.compose(model, upper, lower, neutral or ed.NEUTRAL_POSE, scale, frames)  # type: ignore[arg-type]
+        pose = neutral or ed.NEUTRAL_POSE
+        result = ed.compose(model, upper, lower, pose, scale, frames, mapping)  # type: ignore[arg-type]
     from rich.markup import escape
 
     err_console().print(
@@ -109,6 +122,7 @@ def classify(
     top_k: Annotated[int, typer.Option("--top-k", help="How many classes to show.")] = 5,
     raw: Annotated[bool, typer.Option(help="Embed class names verbatim (no 'a person ...' prompt).")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    joint_map: JointMapOpt = None,
     checkpoint: CheckpointOpt = None,
 ) -> None:
     """Zero-shot recognition: rank class prompts by cosine to the motion (softmax of 100 x cosine)."""
@@ -116,7 +130,10 @@ def classify(
     from motionclip.apps.classify import classify as run
 
     check_request(classes, top_k, file)  # before the model loads
-    preds = run(load_model(checkpoint), str(file), classes, top_k, raw)
+    from motionclip.apps.sources import read_joint_map
+
+    mapping = read_joint_map(joint_map)
+    preds = run(load_model(checkpoint), str(file), classes, top_k, raw, mapping)
     if as_json:
         print(json.dumps({"file": str(file), "predictions": to_json(preds)}, indent=2))
         return
@@ -225,6 +242,39 @@ def eval_run(
         print_eval(report, Console())
         if out is not None:
             print(out)
+
+
+@eval_app.command("babel60")
+def eval_babel60(
+    data: Annotated[Path, typer.Option(help="BABEL cache from `data prepare --source amass --labels babel`.")],
+    split: Annotated[str, typer.Option(help="Split to score (test = BABEL's val.json, as in the paper).")] = "test",
+    classes: Annotated[int, typer.Option("--classes", help="How many of the most frequent categories.")] = 60,
+    prompt: Annotated[str, typer.Option(help="Text per category; {} is replaced by the category name.")] = "{}",
+    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Write the JSON report here.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    checkpoint: CheckpointOpt = None,
+) -> None:
+    """The paper's BABEL-60 zero-shot recognition: top-1/top-5 over the 60 most frequent categories."""
+    from motionclip.apps.eval.babel60 import babel60
+    from motionclip.data.cache import MotionCache
+    from motionclip.io_utils import atomic_write_text
+
+    cache = MotionCache.load(data)
+    cache.window_indices(split)
+    report = babel60(load_model(checkpoint), cache, split, classes, prompt)
+    body = json.dumps(report, indent=2)
+    if out is not None:
+        atomic_write_text(out, body + "\n")
+    if as_json:
+        print(body)
+        return
+    p = report["paper"]
+    print(
+        f"BABEL-{report['classes']} ({report['split']}, {report['segments']} segments): "
+        f"top-1 {100 * report['top1']:.1f}%, top-5 {100 * report['top5']:.1f}% "
+        f"(chance {100 * report['chance']['top1']:.1f}% / {100 * report['chance']['top5']:.1f}%; "
+        f"paper {100 * p['top1']:.1f}% / {100 * p['top5']:.1f}%)"
+    )
 
 
 @eval_app.command("train-judge")

@@ -94,6 +94,7 @@ def edit_style(
     scale: float = 1.0,
     frames: int | None = None,
     allow_files: bool = True,
+    joint_map: dict[str, str] | None = None,
 ) -> Edit:
     """Style edit of a motion file or a text: ``z + s * (E(add) - E(sub))``.
     ``allow_files=False``: every input is text (see ``sources.resolve``)."""
@@ -102,10 +103,11 @@ def edit_style(
         raise MotionCLIPError("give exactly one of --motion FILE or --text TEXT to edit")
     if motion is not None and (not allow_files or not Path(motion).expanduser().is_file()):
         raise MotionCLIPError(f"{motion}: motion file not found")
-    base = resolve(model, motion if motion is not None else text, allow_files=allow_files)  # type: ignore[arg-type]
-    end = resolve(model, style_text(add), decodable=False, allow_files=allow_files)
+    spec = motion if motion is not None else text
+    base = resolve(model, spec, allow_files=allow_files, joint_map=joint_map)  # type: ignore[arg-type]
+    end = resolve(model, style_text(add), decodable=False, allow_files=allow_files, joint_map=joint_map)
     neutral = style_text(sub if sub else NEUTRAL_STYLE)
-    start = resolve(model, neutral, decodable=False, allow_files=allow_files)
+    start = resolve(model, neutral, decodable=False, allow_files=allow_files, joint_map=joint_map)
     return _apply(model, base, start, end, scale, frames)
 
 
@@ -117,14 +119,16 @@ def compose(
     scale: float = 1.0,
     frames: int | None = None,
     allow_files: bool = True,
+    joint_map: dict[str, str] | None = None,
 ) -> Edit:
     """Upper body of ``upper`` on the lower body of ``lower``: ``z_lower + s (z_upper - z_neutral)``."""
     check_scale(scale)
-    base = resolve(model, lower, allow_files=allow_files)
-    terms = (
-        resolve(model, neutral or NEUTRAL_POSE, decodable=False, allow_files=allow_files),
-        resolve(model, upper, decodable=False, allow_files=allow_files),
-    )
+
+    def side(spec: str, decodable: bool = True) -> Source:
+        return resolve(model, spec, decodable, allow_files=allow_files, joint_map=joint_map)
+
+    base = side(lower)
+    terms = side(neutral or NEUTRAL_POSE, decodable=False), side(upper, decodable=False)
     return _apply(model, base, *terms, scale, frames)
 
 

@@ -34,12 +34,19 @@ def interpolate_latents(z_a: torch.Tensor, z_b: torch.Tensor, steps: int) -> tor
 
 
 def interpolate(
-    model: MotionCLIP, a: str, b: str, steps: int, frames: int | None = None, allow_files: bool = True
+    model: MotionCLIP,
+    a: str,
+    b: str,
+    steps: int,
+    frames: int | None = None,
+    allow_files: bool = True,
+    joint_map: dict[str, str] | None = None,
 ) -> tuple[list[Motion], list[str], torch.Tensor]:
     """Decode the interpolation A -> B; returns motions, captions and the latents.
     ``allow_files=False``: A and B are always text (see ``sources.resolve``)."""
     check_steps(steps)
-    src_a, src_b = resolve(model, a, allow_files=allow_files), resolve(model, b, allow_files=allow_files)
+    src_a = resolve(model, a, allow_files=allow_files, joint_map=joint_map)
+    src_b = resolve(model, b, allow_files=allow_files, joint_map=joint_map)
     z = interpolate_latents(src_a.z, src_b.z, steps)
     motions = model.decode(z, frames)
     return motions, captions(src_a, src_b, steps), z
@@ -52,7 +59,14 @@ def captions(a: Source, b: Source, steps: int) -> list[str]:
 
 
 def interpolate_to_files(
-    model: MotionCLIP, a: str, b: str, steps: int, out: str | Path, frames: int | None = None, grid: bool = False
+    model: MotionCLIP,
+    a: str,
+    b: str,
+    steps: int,
+    out: str | Path,
+    frames: int | None = None,
+    grid: bool = False,
+    joint_map: dict[str, str] | None = None,
 ) -> list[Path]:
-    motions, caps, _ = interpolate(model, a, b, steps, frames)
+    motions, caps, _ = interpolate(model, a, b, steps, frames, joint_map)
     return write_outputs(motions, out, captions=caps, grid=grid)

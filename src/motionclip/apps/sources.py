@@ -3,10 +3,14 @@
 The applications accept either a motion file or free text wherever the paper mixes the
 two. The rule, shared by every command so it behaves the same everywhere:
 
-- an existing file is a motion (``.bvh``, ``.bvh.gz`` or ``.npz``);
+- an existing file is a motion (``.bvh``, ``.bvh.gz`` or ``.npz``; a Z-up BVH is turned
+  Y-up, see :mod:`motionclip.data.up_axis`);
 - a single token ending in a motion extension that does not exist is a *missing file*
   (an error), never silently a text prompt;
 - anything else is a text prompt.
+
+Motions on another skeleton than the model's are retargeted first (joints matched by
+name, or renamed by a ``--joint-map`` file; see :mod:`motionclip.data.retarget`).
 
 Motion latents: clips up to 1.5x the model's training window are encoded whole; longer
 clips are cut into training-length windows (half-window stride) and their latents are
@@ -43,9 +47,30 @@ def is_motion_path(spec: str) -> bool:
     return str(spec).lower().endswith(MOTION_SUFFIXES) and not any(c.isspace() for c in str(spec))
 
 
-def motion_latent(model: MotionCLIP, motion: Motion) -> torch.Tensor:
+def to_model_skeleton(model: MotionCLIP, motion: Motion, joint_map: dict[str, str] | None = None) -> Motion:
+    """``motion`` on the model's skeleton: as is when it already is, else retargeted by
+    joint name (local rotations copied, root path scaled by leg length; clear error when
+    the joints do not map)."""
+    from motionclip.data.retarget import retarget
+
+    if motion.skeleton.same_topology(model.skeleton) and not joint_map:
+        return motion
+    return retarget(motion, model.skeleton, joint_map)
+
+
+def read_joint_map(path: str | Path | None) -> dict[str, str] | None:
+    """The ``--joint-map`` file's ``{source: model joint}`` names, or None."""
+    if path is None:
+        return None
+    from motionclip.data.retarget import read_joint_map as read
+
+    return read(path)
+
+
+def motion_latent(model: MotionCLIP, motion: Motion, joint_map: dict[str, str] | None = None) -> torch.Tensor:
     """(D,) latent of a motion, averaging training-length windows for long clips."""
-    c = resample(motion, model.fps)  # encode_motion checks the skeleton and canonicalises each window
+    # encode_motion checks the skeleton and canonicalises each window
+    c = resample(to_model_skeleton(model, motion, joint_map), model.fps)
     w = model.window
     if len(c) <= int(1.5 * w):
         return model.encode_motion(c)[0]
@@ -67,10 +92,17 @@ def text_latent(model: MotionCLIP, texts: list[str], decodable: bool = True) -> 
     return model.generation_latents(texts) if decodable else model.text_latent(texts)
 
 
-def resolve(model: MotionCLIP, spec: str, decodable: bool = True, allow_files: bool = True) -> Source:
+def resolve(
+    model: MotionCLIP,
+    spec: str,
+    decodable: bool = True,
+    allow_files: bool = True,
+    joint_map: dict[str, str] | None = None,
+) -> Source:
     """Resolve one FILE_OR_TEXT argument (see the module docstring for the rule);
-    ``decodable`` as in :func:`text_latent`. With ``allow_files=False`` (the web server,
-    whose users must never name the server's files) every input is a text prompt."""
+    ``decodable`` as in :func:`text_latent`; ``joint_map`` renames a motion's joints. With
+    ``allow_files=False`` (the web server, whose users must never name the server's files)
+    every input is a text prompt."""
     text = (spec or "").strip()
     if not text:
         raise MotionCLIPError("empty input: give a motion file or a text prompt")
@@ -85,7 +117,7 @@ def resolve(model: MotionCLIP, spec: str, decodable: bool = True, allow_files: b
     if is_file:
         if not is_motion_path(path.name):
             raise MotionCLIPError(f"{path}: not a motion file (expected {', '.join(MOTION_SUFFIXES)})")
-        motion = read_motion(path)
+        motion = to_model_skeleton(model, read_motion(path, up="auto"), joint_map)
         return Source("motion", path.name, motion_latent(model, motion), motion)
     if is_dir:
         raise MotionCLIPError(f"{path}: is a folder; give a motion file or a text prompt")

@@ -225,7 +225,17 @@ class MotionDataModule(pl.LightningDataModule):
             persistent_workers=self.num_workers > 0, collate_fn=collate_batch,
         )  # fmt: skip
 
-    def val_dataloader(self) -> DataLoader:
+    def val_dataloader(self) -> DataLoader | list:
+        """The validation loader; none (Lightning then skips validation, with a warning)
+        when a small dataset left no take for the validation split."""
+        if len(self.cache.window_indices("val")) == 0:
+            import warnings
+
+            warnings.warn(
+                f"{self.path}: the validation split has no windows (too few takes); training without validation",
+                stacklevel=2,
+            )
+            return []
         return self._loader("val", shuffle=False)
 
     def test_dataloader(self) -> DataLoader:

@@ -13,13 +13,22 @@ from motionclip.errors import MotionFormatError
 MOTION_SUFFIXES = (".bvh", ".bvh.gz", ".npz")
 
 
-def read_motion(path: str | os.PathLike[str]) -> Motion:
-    """Read ``.bvh``, ``.bvh.gz`` or ``.npz``."""
+def read_motion(path: str | os.PathLike[str], up: str = "y") -> Motion:
+    """Read ``.bvh``, ``.bvh.gz`` or ``.npz``; ``up`` = "auto" or "z" turns a Z-up BVH
+    (Blender, 3ds Max) Y-up (see :mod:`motionclip.data.up_axis`; npz files are Y-up)."""
+    return read_motion_noted(path, up)[0]
+
+
+def read_motion_noted(path: str | os.PathLike[str], up: str = "auto") -> tuple[Motion, str | None]:
+    """:func:`read_motion` plus a note saying whether the up axis was converted."""
+    from motionclip.data.up_axis import check_up, to_y_up
+
+    up = check_up(up)
     name = str(path).lower()
     if name.endswith(".npz"):
-        return read_npz(path)
+        return read_npz(path), None
     if name.endswith((".bvh", ".bvh.gz")):
-        return read_bvh(path)
+        return to_y_up(read_bvh(path), up)
     raise MotionFormatError(f"{path}: unsupported motion file (expected {', '.join(MOTION_SUFFIXES)})")
 
 

@@ -96,7 +96,11 @@ def describe(content: str, style: str, max_phrasings: int = 6) -> list[str]:
 
 
 def class_prompt(content: str) -> str:
-    """The text used for a content class in zero-shot recognition."""
+    """The text used for a content class in zero-shot recognition. A class that is
+    already a sentence (free-text datasets use the first description when a take has no
+    class label) is used as it is."""
+    if " " in content.strip() and content not in CONTENT_PHRASES:
+        return content.strip()
     return f"a person {content_phrases(content)[0]}"
 
 

@@ -25,7 +25,7 @@ from motionclip.config import DataConfig
 from motionclip.data.bvh import read_bvh
 from motionclip.data.canonical import facing_direction, facing_pairs, heading_yaw, resample
 from motionclip.data.labels import describe
-from motionclip.data.sources import Take, discover
+from motionclip.data.sources import SourceOptions, Take, discover
 from motionclip.errors import DatasetError, MotionCLIPError
 from motionclip.io_utils import atomic_path
 
@@ -42,12 +42,35 @@ class TakeArrays:
     offsets: np.ndarray  # (J, 3)
     names: tuple[str, ...]
     parents: tuple[int, ...]
+    note: str | None = None  # e.g. "detected Z-up; converted to Y-up"
 
 
-def load_take(path: str, fps: float) -> TakeArrays | str:
+@dataclass(frozen=True)
+class Reader:
+    """How one source's files become motions (picklable, for the worker pool)."""
+
+    kind: str = "bvh"
+    up: str = "auto"
+    joint_map: tuple[tuple[str, str], ...] = ()
+    body_model: Any = None  # amass.BodyModel
+
+    def read(self, path: str) -> tuple[Any, str | None]:
+        if self.kind == "amass":
+            from motionclip.data.amass import read_amass
+
+            return read_amass(path, self.body_model), None
+        from motionclip.data.retarget import rename_joints
+        from motionclip.data.up_axis import to_y_up
+
+        motion, note = to_y_up(read_bvh(path), self.up)
+        return rename_joints(motion, dict(self.joint_map)), note
+
+
+def load_take(path: str, fps: float, reader: Reader | None = None) -> TakeArrays | str:
     """Read one take; returns an error string instead of raising (for worker pools)."""
     try:
-        motion = resample(read_bvh(path), fps)
+        motion, note = (reader or Reader()).read(path)
+        motion = resample(motion, fps)
         facing_direction(motion, 0)  # clear error if left/right joints are missing or coincide
         yaw = heading_yaw(motion.positions(), facing_pairs(motion.skeleton))
     except MotionCLIPError as exc:
@@ -61,7 +84,43 @@ def load_take(path: str, fps: float) -> TakeArrays | str:
         offsets=sk.offsets.astype(np.float32),
         names=sk.names,
         parents=sk.parents,
+        note=note,
     )
+
+
+def _conform(res: TakeArrays, ref: TakeArrays) -> TakeArrays | None:
+    """``res`` in ``ref``'s joint order if it has the same joints and tree in another order."""
+    if res.names == ref.names and res.parents == ref.parents:
+        return res
+    if sorted(res.names) != sorted(ref.names):
+        return None
+    index = {n: i for i, n in enumerate(res.names)}
+    perm = [index[n] for n in ref.names]
+    got = [res.names[res.parents[i]] if res.parents[i] >= 0 else None for i in perm]
+    want = [ref.names[p] if p >= 0 else None for p in ref.parents]
+    if got != want:
+        return None
+    return TakeArrays(res.name, res.rot6d[:, perm], res.trans, res.yaw, res.offsets[perm], ref.names, ref.parents,
+                      res.note)  # fmt: skip
+
+
+def _segment(take: Take, arrays: TakeArrays, fps: float, window: int) -> TakeArrays | str:
+    """The frames of ``take``'s time span; a span shorter than the window is widened
+    around its middle to one window where the file is long enough (so short actions, as
+    in BABEL, are kept with a little context rather than dropped)."""
+    n = arrays.rot6d.shape[0]
+    if take.start is None or take.end is None:
+        return arrays
+    s, e = int(round(take.start * fps)), int(round(take.end * fps))
+    if s >= n:
+        return f"segment {take.start:g}-{take.end:g} s starts after the take ends ({n / fps:.2f} s)"
+    e = min(max(e, s + 1), n)
+    if e - s < window <= n:
+        mid = (s + e) // 2
+        s = min(max(0, mid - window // 2), n - window)
+        e = s + window
+    return TakeArrays(arrays.name, arrays.rot6d[s:e], arrays.trans[s:e], arrays.yaw[s:e], arrays.offsets,
+                      arrays.names, arrays.parents, arrays.note)  # fmt: skip
 
 
 def _strata(take: Take) -> tuple[tuple[str, ...], ...]:
@@ -75,6 +134,36 @@ def _strata(take: Take) -> tuple[tuple[str, ...], ...]:
 
 
 def assign_splits(takes: list[Take], cfg: DataConfig) -> list[int]:
+    """Split by take group (one file's spans stay together), keeping splits the dataset
+    fixes itself (``Take.split``); see :func:`assign_take_splits` for the rest."""
+    groups: dict[str, list[int]] = {}
+    for i, t in enumerate(takes):
+        groups.setdefault(t.group or f"#{i}", []).append(i)
+    out = [0] * len(takes)
+    free: list[list[int]] = []
+    fixed = set()
+    for members in groups.values():
+        split = next((takes[i].split for i in members if takes[i].split is not None), None)
+        if split is None:
+            free.append(members)
+        else:
+            fixed.add(split)
+            for i in members:
+                out[i] = split
+    if free:
+        val = 0.0 if 1 in fixed else cfg.val_fraction
+        test = 0.0 if 2 in fixed else cfg.test_fraction
+        sub = cfg if (val, test) == (cfg.val_fraction, cfg.test_fraction) else DataConfig(
+            **{**asdict(cfg), "val_fraction": val, "test_fraction": test}
+        )
+        reps = assign_take_splits([takes[m[0]] for m in free], sub)
+        for members, split in zip(free, reps):
+            for i in members:
+                out[i] = split
+    return out
+
+
+def assign_take_splits(takes: list[Take], cfg: DataConfig) -> list[int]:
     """Split by take, stratified by (dataset, content, style), seeded.
 
     Groups are visited in a seeded order and each take goes to the split furthest below
@@ -170,8 +259,9 @@ def prepare_dataset(
     cfg: DataConfig | None = None,
     workers: int | None = None,
     progress: bool = True,
+    options: SourceOptions | None = None,
 ) -> dict[str, Any]:
-    """Build the cache file; returns a summary (counts, skipped files, seconds)."""
+    """Build the cache file; returns a summary (counts, skipped files, notes, seconds)."""
     cfg = cfg or DataConfig()
     if cfg.window < 2 or cfg.stride < 1:
         raise DatasetError("window must be >= 2 frames and stride >= 1")
@@ -180,36 +270,44 @@ def prepare_dataset(
     if not (0 <= cfg.val_fraction < 1 and 0 <= cfg.test_fraction < 1 and cfg.val_fraction + cfg.test_fraction < 1):
         raise DatasetError("val and test fractions must be in [0, 1) and sum to less than 1")
     t0 = time.perf_counter()
-    found = discover(source, root)
+    opts = options or SourceOptions()
+    reader = _reader(source, opts)  # a bad --up, --joint-map or --body-model fails before any reading
+    found = discover(source, root, opts)
     if not found.takes:
         raise DatasetError(f"{root}: no labelled takes found")
     problems = list(found.problems)
     workers = workers or min(len(os.sched_getaffinity(0)), 8)
-    paths = [str(t.path) for t in found.takes]
+    paths = list(dict.fromkeys(str(t.path) for t in found.takes))  # a file with several spans is read once
+    workers = max(1, min(workers, len(paths)))
     chunks = max(1, len(paths) // (workers * 8))
     if workers > 1:
         with ProcessPoolExecutor(workers, initializer=_single_thread) as pool:
-            iterator = pool.map(load_take, paths, [cfg.fps] * len(paths), chunksize=chunks)
-            results = _with_progress(iterator, len(paths), progress)
+            iterator = pool.map(load_take, paths, [cfg.fps] * len(paths), [reader] * len(paths), chunksize=chunks)
+            loaded = dict(zip(paths, _with_progress(iterator, len(paths), progress)))
     else:
-        results = _with_progress((load_take(p, cfg.fps) for p in paths), len(paths), progress)
+        loaded = dict(zip(paths, _with_progress((load_take(p, cfg.fps, reader) for p in paths), len(paths), progress)))
+    notes = sorted({f"{_rel(p, root)}: {r.note}" for p, r in loaded.items() if isinstance(r, TakeArrays) and r.note})
+    reference, problems_sk = _dominant_skeleton(loaded)
+    problems += problems_sk
 
     kept: list[tuple[Take, TakeArrays]] = []
     short = 0
-    reference: TakeArrays | None = None
-    for take, res in zip(found.takes, results):
+    for take in found.takes:
+        res = loaded[str(take.path)]
         if isinstance(res, str):
             problems.append(f"{take.path.name}: {res}; skipped")
             continue
-        if reference is None:
-            reference = res
-        elif res.names != reference.names or res.parents != reference.parents:
-            problems.append(f"{take.path.name}: skeleton differs from the first take's; skipped")
+        conformed = _conform(res, reference) if reference is not None else None
+        if conformed is None:
+            continue  # reported once per file by _dominant_skeleton
+        seg = _segment(take, conformed, cfg.fps, cfg.window)
+        if isinstance(seg, str):
+            problems.append(f"{take.name}: {seg}; skipped")
             continue
-        if res.rot6d.shape[0] < cfg.window:
+        if seg.rot6d.shape[0] < cfg.window:
             short += 1
             continue
-        kept.append((take, res))
+        kept.append((take, seg))
     if not kept or reference is None:
         raise DatasetError(f"no usable takes (all {len(found.takes)} were skipped or shorter than the window)")
 
@@ -225,8 +323,12 @@ def prepare_dataset(
         for s in range(0, int(n) - cfg.window + 1, cfg.stride):
             window_take.append(ti)
             window_start.append(s)
-    pair_keys = sorted({f"{t.content}|{t.style}" for t in takes})
-    descriptions = {k: describe(*k.split("|"), max_phrasings=cfg.phrasings) for k in pair_keys}
+    pair_of = _text_groups(takes)
+    pair_keys = sorted(set(pair_of.values()))
+    descriptions = {}
+    for t in takes:
+        key = pair_of[_text_key(t)]
+        descriptions[key] = list(t.texts) if t.texts else describe(t.content, t.style, max_phrasings=cfg.phrasings)
     train_offsets = np.stack([a.offsets for (_, a), s in zip(kept, splits) if s == 0] or [reference.offsets])
 
     tensors = {
@@ -240,7 +342,7 @@ def prepare_dataset(
         "take_style": torch.tensor([styles.index(t.style) for t in takes]),
         "take_dataset": torch.tensor([datasets.index(t.dataset) for t in takes]),
         "take_split": torch.tensor(splits),
-        "take_pair": torch.tensor([pair_keys.index(f"{t.content}|{t.style}") for t in takes]),
+        "take_pair": torch.tensor([pair_keys.index(pair_of[_text_key(t)]) for t in takes]),
         "window_take": torch.tensor(window_take, dtype=torch.int64),
         "window_start": torch.tensor(window_start, dtype=torch.int64),
     }
@@ -262,6 +364,7 @@ def prepare_dataset(
         "take_names": [t.name for t in takes],
         "skipped_short": short,
         "problems": problems,
+        "notes": notes,
     }
     out = Path(out)
     with atomic_path(out, suffix=".safetensors") as tmp:
@@ -273,8 +376,73 @@ def prepare_dataset(
         "windows": {SPLITS[k]: split_windows.get(k, 0) for k in range(3)},
         "skipped_short": short,
         "problems": problems,
+        "notes": notes,
         "seconds": time.perf_counter() - t0,
     }
+
+
+def _rel(path: str, root: str | Path) -> str:
+    try:
+        return Path(path).relative_to(root).as_posix()
+    except ValueError:
+        return Path(path).name
+
+
+def _reader(source: str, opts: SourceOptions) -> Reader:
+    """The file reader for ``source``, with its options checked up front."""
+    from motionclip.data.up_axis import check_up
+
+    if source == "amass":
+        from motionclip.data.amass import load_body_models
+
+        return Reader("amass", body_model=load_body_models(opts.body_model))
+    up = "y" if source == "bandai-namco" else check_up(opts.up)  # Bandai Namco is Y-up (measured on every file)
+    mapping: tuple[tuple[str, str], ...] = ()
+    if opts.joint_map is not None:
+        from motionclip.data.retarget import read_joint_map
+
+        mapping = tuple(read_joint_map(opts.joint_map).items())
+    return Reader("bvh", up=up, joint_map=mapping)
+
+
+def _dominant_skeleton(loaded: dict[str, TakeArrays | str]) -> tuple[TakeArrays | None, list[str]]:
+    """The skeleton most files use (ties: the first file's), and one line per other file."""
+    ok = [r for r in loaded.values() if isinstance(r, TakeArrays)]
+    if not ok:
+        return None, []
+    counts = Counter((r.names, r.parents) for r in ok)
+    top = counts.most_common(1)[0][1]
+    key = next((r.names, r.parents) for r in ok if counts[(r.names, r.parents)] == top)
+    reference = next(r for r in ok if (r.names, r.parents) == key)
+    problems = []
+    for path, r in loaded.items():
+        if isinstance(r, TakeArrays) and _conform(r, reference) is None:
+            extra = sorted(set(r.names) - set(reference.names))[:4]
+            problems.append(
+                f"{Path(path).name}: skeleton ({len(r.names)} joints) differs from the one {top} files use "
+                f"({len(reference.names)} joints{'; unknown joints ' + ', '.join(extra) if extra else ''}); skipped "
+                "(a --joint-map file can rename its joints)"
+            )
+    return reference, problems
+
+
+def _text_key(take: Take) -> tuple[str, str, tuple[str, ...]]:
+    return (take.content, take.style, take.texts)
+
+
+def _text_groups(takes: list[Take]) -> dict[tuple[str, str, tuple[str, ...]], str]:
+    """One description group per distinct (content, style, texts): "content|style" for
+    template descriptions (as before), "content|style|n" for free-text ones."""
+    keys = sorted({_text_key(t) for t in takes})
+    out = {}
+    n = 0
+    for content, style, texts in keys:
+        if texts:
+            out[(content, style, texts)] = f"{content}|{style}|{n}"
+            n += 1
+        else:
+            out[(content, style, texts)] = f"{content}|{style}"
+    return out
 
 
 def _single_thread() -> None:

@@ -66,7 +66,7 @@ def prompts_from_cache(cache: MotionCache) -> list[Prompt]:
     """One prompt per (content, style) pair of the dataset: its first description."""
     out = []
     for key in cache.meta["pairs"]:
-        content, style = key.split("|")
+        content, style = key.split("|")[:2]  # free-text groups are "content|style|n"
         out.append(Prompt(cache.meta["descriptions"][key][0], content, style))
     return out
 

@@ -1,0 +1,124 @@
+"""Which way is up in a motion file, and turning Z-up motions into the project's Y-up.
+
+Blender, 3ds Max and AMASS work Z-up; BVH readers (and this project) assume Y-up, so a
+Z-up file read as is lies on the floor. Detection first looks at the rest pose (the
+skeleton's offsets, a T- or A-pose in practice): the vector from the feet (leaves of the
+left/right chains under the root) to the head (the deepest joint of the root's centre
+chain) points up, whatever the take does, so a crawl is not mistaken for a Z-up file.
+Skeletons without named sides fall back to the posed joints: a standing, walking or
+waving body is tallest along its up axis.
+"""
+
+from __future__ import annotations
+
+import torch
+
+from motionclip.data.fk import forward_kinematics
+from motionclip.data.motion import Motion
+from motionclip.data.skeleton import Skeleton, joint_side
+from motionclip.errors import MotionCLIPError
+
+UP_CHOICES = ("auto", "y", "z")
+
+# (x, y, z) Z-up -> (x, z, -y) Y-up: a rotation of -90 degrees about X (forward -Y becomes +Z)
+Z_TO_Y = torch.tensor([[1.0, 0.0, 0.0], [0.0, 0.0, 1.0], [0.0, -1.0, 0.0]])
+
+
+def check_up(up: str, where: str = "--up") -> str:
+    key = str(up).strip().lower()
+    if key not in UP_CHOICES:
+        raise MotionCLIPError(f"{where}: unknown up axis {up!r}; choose auto, y or z")
+    return key
+
+
+def rest_up(skeleton: Skeleton) -> torch.Tensor | None:
+    """Unit feet-to-head vector of the rest pose, or None when the joints' names do not
+    say which chains are legs (no left/right chains under the root, or no centre chain)."""
+    n = skeleton.num_joints
+    sides = [joint_side(name) for name in skeleton.names]
+    parents = skeleton.parents
+    depth = [0] * n
+    top = list(range(n))  # the root's child each joint hangs under
+    for j in range(1, n):
+        depth[j] = depth[parents[j]] + 1
+        top[j] = j if parents[j] == 0 else top[parents[j]]
+    center = [j for j in range(1, n) if all(sides[k] == "center" for k in (j, top[j]))
+              and all(sides[k] == "center" for k in _chain(parents, j))]  # fmt: skip
+    has_child = {p for p in parents if p >= 0}
+    feet = [j for j in range(1, n) if j not in has_child and sides[top[j]] != "center"]
+    if not center or not feet:
+        return None
+    head = max(center, key=lambda j: depth[j])
+    off = torch.as_tensor(skeleton.offsets, dtype=torch.float64)
+    rest = forward_kinematics(torch.eye(3, dtype=torch.float64).expand(n, 3, 3), torch.zeros(3, dtype=torch.float64),
+                              off, parents)  # fmt: skip
+    v = rest[head] - rest[feet].mean(0)
+    if float(v.norm()) < 1e-6:
+        return None
+    return (v / v.norm()).float()
+
+
+def _chain(parents: tuple[int, ...], j: int) -> list[int]:
+    out = []
+    while j > 0:
+        out.append(j)
+        j = parents[j]
+    return out
+
+
+def detect_up(motion: Motion, max_frames: int = 240) -> str:
+    """'y' or 'z': the axis the body stands along (see the module docstring)."""
+    v = rest_up(motion.skeleton)
+    if v is not None:
+        axis = int(v.abs().argmax())
+        if axis in (1, 2) and float(v.abs()[axis]) > 0.7:
+            return "y" if axis == 1 else "z"
+    step = max(1, len(motion) // max_frames)
+    pos = motion[0 : len(motion) : step].positions().detach()  # (T, J, 3)
+    if motion.skeleton.num_joints < 3:
+        return "y"
+    extent = (pos.max(dim=1).values - pos.min(dim=1).values).median(dim=0).values  # (3,)
+    return "z" if float(extent[2]) > 1.15 * float(extent[1]) else "y"
+
+
+def upside_down(motion: Motion, axis: int) -> bool:
+    """True when the joints bunch at the bottom along ``axis`` (the body is head-down)."""
+    pos = motion.positions().detach()[..., axis]  # (T, J)
+    lo, hi, mean = pos.min(dim=1).values, pos.max(dim=1).values, pos.mean(dim=1)
+    return bool(((hi - mean) > (mean - lo)).float().mean() > 0.75)
+
+
+def z_up_to_y_up(motion: Motion, flip: bool = False) -> Motion:
+    """The same motion in Y-up axes: world positions p' = R p, with the rest pose turned
+    too (offsets R o, local rotations R Q R^T), so the written BVH stands upright in any
+    Y-up tool. ``flip`` also turns a head-down result the right way up (180 deg about X)."""
+    r = Z_TO_Y.clone()
+    if flip:
+        r = torch.diag(torch.tensor([1.0, -1.0, -1.0])) @ r
+    rot = r @ motion.rotations @ r.T
+    trans = motion.root_translation @ r.T
+    sk = motion.skeleton
+    rd = r.double().numpy()
+    offsets = sk.offsets @ rd.T
+    ends = {j: tuple(float(v) for v in rd @ list(off)) for j, off in sk.end_sites.items()}
+    skeleton = Skeleton(sk.names, sk.parents, offsets, ends)
+    return Motion(skeleton, rot, trans, motion.fps, motion.euler_order)
+
+
+def to_y_up(motion: Motion, up: str = "auto") -> tuple[Motion, str | None]:
+    """``motion`` in Y-up axes and a note saying what was done (None if nothing)."""
+    key = check_up(up)
+    if key == "auto":
+        key = detect_up(motion)
+        if key == "y":
+            return motion, None
+        how = "detected Z-up; converted to Y-up"
+    elif key == "y":
+        return motion, None
+    else:
+        how = "Z-up (--up z); converted to Y-up"
+    out = z_up_to_y_up(motion)
+    if upside_down(out, 1):
+        out = z_up_to_y_up(motion, flip=True)
+        how += " (it was head-down along Z: -Z up)"
+    return out, how
