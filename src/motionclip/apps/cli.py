@@ -103,10 +103,10 @@ def edit(
     model = load_model(checkpoint)
     if style_mode:
         base = str(motion) if motion else None
-        result = ed.edit_style(model, add, sub, base, text, scale, frames, mapping)  # type: ignore[arg-type]
+        result = ed.edit_style(model, add, sub, base, text, scale, frames, joint_map=mapping)  # type: ignore[arg-type]
     else:
         pose = neutral or ed.NEUTRAL_POSE
-        result = ed.compose(model, upper, lower, pose, scale, frames, mapping)  # type: ignore[arg-type]
+        result = ed.compose(model, upper, lower, pose, scale, frames, joint_map=mapping)  # type: ignore[arg-type]
     from rich.markup import escape
 
     err_console().print(

@@ -68,5 +68,5 @@ def interpolate_to_files(
     grid: bool = False,
     joint_map: dict[str, str] | None = None,
 ) -> list[Path]:
-    motions, caps, _ = interpolate(model, a, b, steps, frames, joint_map)
+    motions, caps, _ = interpolate(model, a, b, steps, frames, joint_map=joint_map)
     return write_outputs(motions, out, captions=caps, grid=grid)
