@@ -72,7 +72,7 @@ def create_app(
         redoc_url=None,
     )
     app.state.service = service
-    app.add_middleware(BodySizeLimit, max_bytes=limits.max_body_bytes)
+    app.add_middleware(BodySizeLimit, max_bytes=limits.max_body_bytes, timeout_s=limits.body_timeout_s)
 
     @app.exception_handler(MotionCLIPError)
     async def _user_error(_: Request, exc: MotionCLIPError) -> JSONResponse:
