@@ -14,12 +14,12 @@ from typing import Any
 
 import torch
 from safetensors import SafetensorError
-from safetensors.torch import load_file, safe_open, save_file
+from safetensors.torch import load_file, save_file
 
 from motionclip.config import GenerationConfig, ModelConfig, from_dict, to_dict
 from motionclip.data.skeleton import Skeleton
 from motionclip.errors import CheckpointError, MotionCLIPError
-from motionclip.io_utils import atomic_path
+from motionclip.io_utils import atomic_path, read_safetensors
 from motionclip.model.motionclip import MotionCLIP
 
 FORMAT = "motionclip-checkpoint-v1"
@@ -64,20 +64,10 @@ def save_checkpoint(
 
 def read_metadata(path: str | Path) -> dict[str, Any]:
     """The JSON description of a checkpoint, without loading weights."""
+    _, meta = read_safetensors(
+        path, "motionclip", "safetensors checkpoint", CheckpointError, weights=False, kind="MotionCLIP checkpoint"
+    )
     p = Path(path)
-    if not p.exists():
-        raise CheckpointError(f"{p}: checkpoint not found")
-    try:
-        with safe_open(str(p), framework="pt") as fh:
-            raw = (fh.metadata() or {}).get("motionclip")
-    except (SafetensorError, OSError, ValueError) as exc:
-        raise CheckpointError(f"{p}: not a readable safetensors checkpoint ({exc})") from None
-    if raw is None:
-        raise CheckpointError(f"{p}: safetensors file has no motionclip metadata (not a MotionCLIP checkpoint)")
-    try:
-        meta = json.loads(raw)
-    except json.JSONDecodeError as exc:
-        raise CheckpointError(f"{p}: corrupt checkpoint metadata ({exc})") from None
     if meta.get("format") != FORMAT:
         raise CheckpointError(f"{p}: unsupported checkpoint format {meta.get('format')!r}")
     return meta

@@ -47,7 +47,9 @@ def load_image_embeddings(
         emb = load_file(str(path))["embeddings"].float()
     except (SafetensorError, OSError, KeyError) as exc:
         raise MotionCLIPError(f"{path}: not a readable image-embedding file ({exc}); re-render") from None
-    if emb.ndim != 2 or emb.shape[0] != n_windows:
+    if emb.ndim != 2 or emb.shape[0] != n_windows or not bool(emb.isfinite().all()):
+        if emb.ndim == 2 and emb.shape[0] == n_windows:
+            raise MotionCLIPError(f"{path}: image embeddings contain NaN or inf; re-render")
         raise MotionCLIPError(f"{path}: {emb.shape[0]} image embeddings for {n_windows} windows; re-render")
     if dim is not None and emb.shape[1] != dim:
         raise MotionCLIPError(
