@@ -5,8 +5,9 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -118,3 +119,30 @@ def read_safetensors(
         if t.is_floating_point() and not bool(t.isfinite().all()):
             raise error(f"{p}: tensor {name!r} contains NaN or inf")
     return tensors, meta
+
+
+# atomic_path's temporaries: "." + final name + "." + mkstemp's 8 random characters + suffix
+_TEMP_NAME = re.compile(r"^\.(?P<final>.+)\.[a-z0-9_]{8}(?:\.[A-Za-z0-9]+)?$")
+
+
+def remove_stale_temps(folder: str | os.PathLike[str], keep: Callable[[str], bool]) -> tuple[int, int]:
+    """Delete temporaries that :func:`atomic_path` left in ``folder`` when a write was killed
+    (``kill -9``, power loss), for final names where ``keep(name)`` is true; (files, bytes).
+
+    Only call this where no other writer is at work (e.g. at the start of a training run).
+    """
+    d = Path(folder)
+    if not d.is_dir():
+        return 0, 0
+    count = size = 0
+    for entry in d.iterdir():
+        m = _TEMP_NAME.match(entry.name)
+        if m is None or not keep(m.group("final")) or not entry.is_file() or entry.is_symlink():
+            continue
+        try:
+            size += entry.stat().st_size
+            entry.unlink()
+            count += 1
+        except OSError:
+            continue
+    return count, size
