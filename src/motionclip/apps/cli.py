@@ -13,7 +13,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from motionclip.cli_common import CheckpointOpt, err_console, load_model
+from motionclip.cli_common import BackendModelOpt, CheckpointOpt, err_console, load_model
 from motionclip.errors import MotionCLIPError
 
 OutOpt = Annotated[Path, typer.Option("--out", "-o", help=".bvh, .bvh.gz, .npz, .mp4, .gif or .png")]
@@ -47,13 +47,14 @@ def interpolate(
     frames: FramesOpt = None,
     grid: GridOpt = False,
     checkpoint: CheckpointOpt = None,
+    backend_model: BackendModelOpt = None,
 ) -> None:
     """Decode a straight line in latent space from A to B (K steps, numbered files or a grid)."""
     from motionclip.apps.interpolate import check_steps, interpolate_to_files
 
     _check_motion_output(out)
     check_steps(steps)
-    _print_paths(interpolate_to_files(load_model(checkpoint), a, b, steps, out, frames, grid))
+    _print_paths(interpolate_to_files(load_model(checkpoint, backend_model), a, b, steps, out, frames, grid))
 
 
 # --------------------------------------------------------------------------------- edit
@@ -70,6 +71,7 @@ def edit(
     frames: FramesOpt = None,
     grid: Annotated[bool, typer.Option(help="Video of inputs and result side by side.")] = False,
     checkpoint: CheckpointOpt = None,
+    backend_model: BackendModelOpt = None,
 ) -> None:
     """Latent arithmetic: add a style (--add/--sub) or compose upper and lower body (--upper/--lower)."""
     from motionclip.apps import edit as ed
@@ -89,7 +91,7 @@ def edit(
     if grid and not str(out).lower().endswith((".mp4", ".gif", ".png")):
         raise MotionCLIPError("--grid needs a video or image output (.mp4, .gif, .png)")
     ed.check_scale(scale)
-    model = load_model(checkpoint)
+    model = load_model(checkpoint, backend_model)
     if style_mode:
         result = ed.edit_style(model, add, sub, str(motion) if motion else None, text, scale, frames)  # type: ignore[arg-type]
     else:
@@ -110,6 +112,7 @@ def classify(
     raw: Annotated[bool, typer.Option(help="Embed class names verbatim (no 'a person ...' prompt).")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     checkpoint: CheckpointOpt = None,
+    backend_model: BackendModelOpt = None,
 ) -> None:
     """Zero-shot recognition: rank class prompts by cosine to the motion (softmax of 100 x cosine)."""
     from motionclip.apps.classify import classify as run
@@ -121,7 +124,7 @@ def classify(
         raise MotionCLIPError(f"--top-k must be at least 1, got {top_k}")
     if not file.is_file():
         raise MotionCLIPError(f"{file}: motion file not found")
-    preds = run(load_model(checkpoint), str(file), classes, top_k, raw)
+    preds = run(load_model(checkpoint, backend_model), str(file), classes, top_k, raw)
     if as_json:
         print(json.dumps({"file": str(file), "predictions": to_json(preds)}, indent=2))
         return
@@ -147,6 +150,7 @@ def retrieve(
     ] = "bvh",
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     checkpoint: CheckpointOpt = None,
+    backend_model: BackendModelOpt = None,
 ) -> None:
     """Text -> motion retrieval among a dataset split's windows."""
     from motionclip.apps.generate import validate_prompts
@@ -162,7 +166,7 @@ def retrieve(
         raise MotionCLIPError(f"--format must be one of {', '.join(FORMATS)}, got {fmt!r}")
     cache = MotionCache.load(data)
     cache.window_indices(split)
-    hits = run(load_model(checkpoint), cache, text, split, k)
+    hits = run(load_model(checkpoint, backend_model), cache, text, split, k)
     if as_json:
         print(json.dumps({"query": text, "split": split, "hits": to_json(hits)}, indent=2))
     else:
@@ -202,6 +206,7 @@ def eval_run(
         Optional[list[float]], typer.Option("--duration", help="Also judge generations of this many seconds (repeat).")
     ] = None,
     checkpoint: CheckpointOpt = None,
+    backend_model: BackendModelOpt = None,
 ) -> None:
     """Reconstruction, zero-shot recognition, retrieval and (with --judge) generation quality."""
     from rich.console import Console
@@ -219,7 +224,7 @@ def eval_run(
         if not 0 < d <= MAX_GENERATE_SECONDS:
             raise MotionCLIPError(f"--duration must be > 0 and at most {MAX_GENERATE_SECONDS:g}, got {d}")
     report = evaluate(
-        load_model(checkpoint), data, split, judge, prompts, str(checkpoint) if checkpoint else None, bank_weight,
+        load_model(checkpoint, backend_model), data, split, judge, prompts, str(checkpoint) if checkpoint else None, bank_weight,
         list(durations or []),
     )  # fmt: skip
     if out is not None:
@@ -265,6 +270,7 @@ def eval_long(
     seed: Annotated[int, typer.Option(help="Generation seed.")] = 0,
     out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Write the JSON report here.")] = None,
     checkpoint: CheckpointOpt = None,
+    backend_model: BackendModelOpt = None,
 ) -> None:
     """Long generations: per-second root and limb speed, and seam jerk."""
     from motionclip.apps.eval.long import long_report, real_limb_speed
@@ -279,7 +285,7 @@ def eval_long(
         if not 0 < s <= MAX_GENERATE_SECONDS:
             raise MotionCLIPError(f"--seconds must be > 0 and at most {MAX_GENERATE_SECONDS:g}, got {s}")
     real = real_limb_speed(MotionCache.load(data), content) if (data is not None and content) else None
-    report = long_report(load_model(checkpoint), text, durations, real, seed)
+    report = long_report(load_model(checkpoint, backend_model), text, durations, real, seed)
     body = json.dumps(report, indent=2)
     if out is not None:
         atomic_write_text(out, body + "\n")

@@ -63,7 +63,7 @@ def load_image_embeddings(
     if dim is not None and emb.shape[1] != dim:
         raise MotionCLIPError(
             f"{path}: image embeddings have dim {emb.shape[1]} but the {backend_name!r} backend has dim {dim}; "
-            "re-render with the same model you train with (--clip-model)"
+            "re-render with the same model you train with (--backend-model)"
         )
     return emb
 
