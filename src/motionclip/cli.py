@@ -9,7 +9,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from motionclip.cli_common import CheckpointOpt, err_console, load_model
+from motionclip.cli_common import BackendModelOpt, CheckpointOpt, err_console, load_model
 
 app = typer.Typer(
     help="MotionCLIP: text-to-motion, motion editing and zero-shot recognition.",
@@ -107,7 +107,8 @@ def data_render_frames(
     file: Annotated[Path, typer.Argument(help="Cache file from `data prepare`.")],
     backend: Annotated[str, typer.Option(help="Embedding backend with an image tower.")] = "clip",
     clip_model: Annotated[
-        Optional[str], typer.Option("--clip-model", help="CLIP hub id or local directory (default: ViT-B/32).")
+        Optional[str],
+        typer.Option("--backend-model", "--clip-model", help="CLIP hub id or local directory (default: ViT-B/32)."),
     ] = None,
     size: Annotated[int, typer.Option(help="Rendered image size in pixels (square).")] = 224,
     seed: Annotated[int, typer.Option(help="Seed of the random frame per window.")] = 0,
@@ -150,6 +151,9 @@ def train(
     strategy: Annotated[Optional[str], typer.Option(help="Lightning strategy, e.g. ddp.")] = None,
     accelerator: Annotated[Optional[str], typer.Option(help="cpu (default), gpu, auto.")] = None,
     progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
+    backend_model: Annotated[
+        Optional[str], typer.Option("--backend-model", help="Text backend weights (CLIP directory or hub id); = clip_model=.")
+    ] = None,
 ) -> None:
     """Train MotionCLIP on a prepared dataset (PyTorch Lightning)."""
     from motionclip.config import load_run_config
@@ -166,6 +170,8 @@ def train(
         run.train.strategy = strategy
     if accelerator is not None:
         run.train.accelerator = accelerator
+    if backend_model is not None:
+        run.clip_model = backend_model
     summary = run_training(data, run, out, resume=resume, progress=progress, log=err_console().print)
     err_console().print(
         f"done: {summary['global_step']} steps in {summary['seconds']:.0f} s; model at {out / 'model.safetensors'}"
@@ -190,13 +196,14 @@ def generate(
         typer.Option(help="0 = decode the text embedding itself (the paper); up to 1 = a training latent near it."),
     ] = None,
     checkpoint: CheckpointOpt = None,
+    backend_model: BackendModelOpt = None,
 ) -> None:
     """Text to motion."""
     from motionclip.apps.generate import duration_frames, generate_to_files, validate_prompts, validate_samples
 
     prompts = validate_prompts(texts)
     validate_samples(samples, seed)
-    model = load_model(checkpoint)
+    model = load_model(checkpoint, backend_model)
     frames = duration_frames(model, frames, seconds)
     paths = generate_to_files(
         model, prompts, out, frames=frames, grid=grid, samples=samples, seed=seed, bank_weight=bank_weight

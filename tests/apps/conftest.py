@@ -45,5 +45,5 @@ def cached_model(monkeypatch: pytest.MonkeyPatch, model: Any) -> Any:
     """Make CLI commands reuse the session model instead of reloading it per call."""
     import motionclip.apps.cli as cli
 
-    monkeypatch.setattr(cli, "load_model", lambda checkpoint: model)
+    monkeypatch.setattr(cli, "load_model", lambda checkpoint, backend_model=None: model)
     return model

@@ -130,7 +130,7 @@ def test_wrong_shapes_and_bad_metadata(tiny_checkpoint: Path, tmp_path: Path) ->
     unknown["model"]["bogus"] = 1
     with pytest.raises(CheckpointError):
         load_checkpoint(_rewrite(tiny_checkpoint, tmp_path / "unknown.safetensors", meta=json.dumps(unknown)))
-    with pytest.raises(CheckpointError, match="corrupt checkpoint metadata"):
+    with pytest.raises(CheckpointError, match="corrupt .*checkpoint metadata"):
         load_checkpoint(_rewrite(tiny_checkpoint, tmp_path / "json.safetensors", meta="{not json"))
     fmt = dict(meta, format="something-else")
     with pytest.raises(CheckpointError, match="unsupported checkpoint format"):
@@ -177,7 +177,7 @@ def test_training_state_files_are_not_pickles(tmp_path: Path, tiny_checkpoint: P
     "edit, message",
     [
         (lambda m: m.update(window=-60), "'window'"),
-        (lambda m: m.update(fps=float("nan")), "'fps'"),
+        (lambda m: m.update(fps=float("nan")), "'fps'|non-finite number NaN"),
         (lambda m: m.update(model="3 layers"), "'model'"),
         (lambda m: m.update(backend={"name": "word2vec"}), "unknown backend"),
         (lambda m: m.update(generation=[1]), "'generation'"),

@@ -74,18 +74,18 @@ def test_image_and_text_cache(tiny_clip_dir, tmp_path, monkeypatch):
 
 
 def test_missing_local_dir_gives_guidance(tmp_path):
-    with pytest.raises(BackendError, match="does not exist.*--clip-model"):
+    with pytest.raises(BackendError, match="does not exist.*--backend-model"):
         get_backend("clip", model=tmp_path / "no-such-dir")
 
 
 def test_dir_without_weights_gives_guidance(shared_clip_config):
     backend = get_backend("clip", model=shared_clip_config, cache_dir=False)  # config only, no weights
-    with pytest.raises(BackendError, match="(?s)could not load CLIP.*--clip-model DIR"):
+    with pytest.raises(BackendError, match="(?s)could not load CLIP.*--backend-model DIR"):
         backend.encode_text(["a person walks"])
 
 
 def test_offline_hub_id_gives_guidance(monkeypatch):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     backend = get_backend("clip", model="motionclip-tests/not-a-cached-clip", cache_dir=False)
-    with pytest.raises(BackendError, match="(?s)not-a-cached-clip.*hf download.*--clip-model DIR"):
+    with pytest.raises(BackendError, match="(?s)not-a-cached-clip.*hf download.*--backend-model DIR"):
         backend.load()

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from web_helpers import free_port
 
 pytest.importorskip("fastapi")
 pytest.importorskip("httpx")
@@ -43,12 +43,6 @@ def walk_bvh(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from motionclip.data.bvh import write_bvh
 
     return write_bvh(make_motion("walk", frames=60), tmp_path_factory.mktemp("bvh") / "walk.bvh")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="session")

@@ -13,7 +13,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from motionclip.cli_common import CheckpointOpt, err_console, load_model
+from motionclip.cli_common import BackendModelOpt, CheckpointOpt, err_console, load_model
 from motionclip.errors import MotionCLIPError
 
 OutOpt = Annotated[Path, typer.Option("--out", "-o", help=".bvh, .bvh.gz, .npz, .mp4, .gif or .png")]
@@ -52,6 +52,7 @@ def interpolate(
     grid: GridOpt = False,
     joint_map: JointMapOpt = None,
     checkpoint: CheckpointOpt = None,
+    backend_model: BackendModelOpt = None,
 ) -> None:
     """Decode a straight line in latent space from A to B (K steps, numbered files or a grid)."""
     from motionclip.apps.interpolate import check_steps, interpolate_to_files
@@ -60,7 +61,7 @@ def interpolate(
     _check_motion_output(out)
     check_steps(steps)
     mapping = read_joint_map(joint_map)
-    _print_paths(interpolate_to_files(load_model(checkpoint), a, b, steps, out, frames, grid, mapping))
+    _print_paths(interpolate_to_files(load_model(checkpoint, backend_model), a, b, steps, out, frames, grid, mapping))
 
 
 # --------------------------------------------------------------------------------- edit
@@ -78,6 +79,7 @@ def edit(
     grid: Annotated[bool, typer.Option(help="Video of inputs and result side by side.")] = False,
     joint_map: JointMapOpt = None,
     checkpoint: CheckpointOpt = None,
+    backend_model: BackendModelOpt = None,
 ) -> None:
     """Latent arithmetic: add a style (--add/--sub) or compose upper and lower body (--upper/--lower)."""
     from motionclip.apps import edit as ed
@@ -100,7 +102,7 @@ def edit(
     from motionclip.apps.sources import read_joint_map
 
     mapping = read_joint_map(joint_map)
-    model = load_model(checkpoint)
+    model = load_model(checkpoint, backend_model)
     if style_mode:
         base = str(motion) if motion else None
         result = ed.edit_style(model, add, sub, base, text, scale, frames, joint_map=mapping)  # type: ignore[arg-type]
@@ -124,6 +126,7 @@ def classify(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     joint_map: JointMapOpt = None,
     checkpoint: CheckpointOpt = None,
+    backend_model: BackendModelOpt = None,
 ) -> None:
     """Zero-shot recognition: rank class prompts by cosine to the motion (softmax of 100 x cosine)."""
     from motionclip.apps.classify import check_request, to_json
@@ -133,7 +136,7 @@ def classify(
     from motionclip.apps.sources import read_joint_map
 
     mapping = read_joint_map(joint_map)
-    preds = run(load_model(checkpoint), str(file), classes, top_k, raw, mapping)
+    preds = run(load_model(checkpoint, backend_model), str(file), classes, top_k, raw, mapping)
     if as_json:
         print(json.dumps({"file": str(file), "predictions": to_json(preds)}, indent=2))
         return
@@ -159,6 +162,7 @@ def retrieve(
     ] = "bvh",
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     checkpoint: CheckpointOpt = None,
+    backend_model: BackendModelOpt = None,
 ) -> None:
     """Text -> motion retrieval among a dataset split's windows."""
     from motionclip.apps.generate import validate_prompts
@@ -174,7 +178,7 @@ def retrieve(
         raise MotionCLIPError(f"--format must be one of {', '.join(FORMATS)}, got {fmt!r}")
     cache = MotionCache.load(data)
     cache.window_indices(split)
-    hits = run(load_model(checkpoint), cache, text, split, k)
+    hits = run(load_model(checkpoint, backend_model), cache, text, split, k)
     if as_json:
         print(json.dumps({"query": text, "split": split, "hits": to_json(hits)}, indent=2))
     else:
@@ -214,6 +218,7 @@ def eval_run(
         Optional[list[float]], typer.Option("--duration", help="Also judge generations of this many seconds (repeat).")
     ] = None,
     checkpoint: CheckpointOpt = None,
+    backend_model: BackendModelOpt = None,
 ) -> None:
     """Reconstruction, zero-shot recognition, retrieval and (with --judge) generation quality."""
     from rich.console import Console
@@ -231,7 +236,7 @@ def eval_run(
         if not 0 < d <= MAX_GENERATE_SECONDS:
             raise MotionCLIPError(f"--duration must be > 0 and at most {MAX_GENERATE_SECONDS:g}, got {d}")
     report = evaluate(
-        load_model(checkpoint), data, split, judge, prompts, str(checkpoint) if checkpoint else None, bank_weight,
+        load_model(checkpoint, backend_model), data, split, judge, prompts, str(checkpoint) if checkpoint else None, bank_weight,
         list(durations or []),
     )  # fmt: skip
     if out is not None:
@@ -253,6 +258,7 @@ def eval_babel60(
     out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Write the JSON report here.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     checkpoint: CheckpointOpt = None,
+    backend_model: BackendModelOpt = None,
 ) -> None:
     """The paper's BABEL-60 zero-shot recognition: top-1/top-5 over the 60 most frequent categories."""
     from motionclip.apps.eval.babel60 import babel60
@@ -261,7 +267,7 @@ def eval_babel60(
 
     cache = MotionCache.load(data)
     cache.window_indices(split)
-    report = babel60(load_model(checkpoint), cache, split, classes, prompt)
+    report = babel60(load_model(checkpoint, backend_model), cache, split, classes, prompt)
     body = json.dumps(report, indent=2)
     if out is not None:
         atomic_write_text(out, body + "\n")
@@ -310,6 +316,7 @@ def eval_long(
     seed: Annotated[int, typer.Option(help="Generation seed.")] = 0,
     out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Write the JSON report here.")] = None,
     checkpoint: CheckpointOpt = None,
+    backend_model: BackendModelOpt = None,
 ) -> None:
     """Long generations: per-second root and limb speed, and seam jerk."""
     from motionclip.apps.eval.long import long_report, real_limb_speed
@@ -324,7 +331,7 @@ def eval_long(
         if not 0 < s <= MAX_GENERATE_SECONDS:
             raise MotionCLIPError(f"--seconds must be > 0 and at most {MAX_GENERATE_SECONDS:g}, got {s}")
     real = real_limb_speed(MotionCache.load(data), content) if (data is not None and content) else None
-    report = long_report(load_model(checkpoint), text, durations, real, seed)
+    report = long_report(load_model(checkpoint, backend_model), text, durations, real, seed)
     body = json.dumps(report, indent=2)
     if out is not None:
         atomic_write_text(out, body + "\n")

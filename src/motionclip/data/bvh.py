@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from motionclip.data.motion import Motion
+from motionclip.data.motion import MAX_MOTION_CELLS, Motion
 from motionclip.data.rotations import euler_to_matrix, matrix_to_euler
 from motionclip.data.skeleton import Skeleton
 from motionclip.errors import MotionFormatError
@@ -41,27 +41,36 @@ class _Joint:
 
 
 MAX_BVH_BYTES = 256 * 1024 * 1024  # on disk and after gunzip; real takes are a few MB
+MAX_BVH_CELLS = MAX_MOTION_CELLS
+MIN_FRAME_TIME = 1e-4  # 10 kHz: faster than any capture system
+MAX_FRAME_TIME = 10.0  # 0.1 fps: slower than any key-framed export
+_ROWS_PER_CHUNK = 4096
 
 
-def _read_text(path: Path) -> str:
+def _read_text(path: Path, max_bytes: int | None = None) -> str:
     if not path.exists():
         raise MotionFormatError(f"{path}: file not found")
     if path.is_dir():
         raise MotionFormatError(f"{path}: is a directory, not a BVH file")
     if not path.is_file():  # FIFOs, devices: reading them could block or never end
         raise MotionFormatError(f"{path}: not a regular file")
+    limit = MAX_BVH_BYTES if max_bytes is None else max_bytes
     try:
-        if path.stat().st_size > MAX_BVH_BYTES:
-            raise MotionFormatError(f"{path}: larger than {MAX_BVH_BYTES // 2**20} MiB; not a motion file")
+        if path.stat().st_size > limit:
+            raise MotionFormatError(f"{path}: larger than {_size(limit)}; not a motion file")
         raw = path.read_bytes()
         if raw[:2] == b"\x1f\x8b":
             with gzip.GzipFile(fileobj=io.BytesIO(raw)) as fh:
-                raw = fh.read(MAX_BVH_BYTES + 1)
-            if len(raw) > MAX_BVH_BYTES:
-                raise MotionFormatError(f"{path}: inflates to more than {MAX_BVH_BYTES // 2**20} MiB; not a motion file")
+                raw = fh.read(limit + 1)  # never more than the limit in memory (gzip bombs)
+            if len(raw) > limit:
+                raise MotionFormatError(f"{path}: inflates to more than {_size(limit)}; not a motion file")
         return raw.decode("utf-8-sig", errors="replace")  # -sig: tolerate a byte-order mark
     except (OSError, EOFError, gzip.BadGzipFile, zlib.error) as exc:
         raise MotionFormatError(f"{path}: cannot read ({exc})") from None
+
+
+def _size(n: int) -> str:
+    return f"{n / 2**20:g} MiB" if n >= 2**20 else f"{n / 1024:g} KiB"
 
 
 def _parse_floats(tokens: list[str], where: str) -> list[float]:
@@ -151,7 +160,11 @@ def _parse_hierarchy(lines: list[str], src: str) -> tuple[list[_Joint], int]:
     raise MotionFormatError(f"{src}: no MOTION section (file truncated?)")
 
 
-def _parse_motion(lines: list[str], start: int, n_channels: int, src: str) -> tuple[np.ndarray, float]:
+def _parse_motion(
+    lines: list[str], start: int, n_channels: int, n_joints: int, src: str, max_cells: int
+) -> tuple[np.ndarray, float]:
+    """The MOTION block as (frames, channels); the header's size and frame time are checked
+    before anything is allocated."""
     header: dict[str, str] = {}
     i = start + 1
     while i < len(lines) and len(header) < 2:
@@ -172,22 +185,36 @@ def _parse_motion(lines: list[str], start: int, n_channels: int, src: str) -> tu
         raise MotionFormatError(f"{src}: motion has zero frames")
     if not (np.isfinite(frame_time) and frame_time > 0):
         raise MotionFormatError(f"{src}: Frame Time must be positive, got {frame_time}")
+    if not MIN_FRAME_TIME <= frame_time <= MAX_FRAME_TIME:
+        raise MotionFormatError(
+            f"{src}: Frame Time {frame_time:g} s is outside {MIN_FRAME_TIME:g}..{MAX_FRAME_TIME:g} s "
+            f"({1 / MAX_FRAME_TIME:g} to {1 / MIN_FRAME_TIME:g} fps)"
+        )
+    if n_frames * n_joints > max_cells:
+        raise MotionFormatError(
+            f"{src}: {n_frames} frames x {n_joints} joints is more than the {max_cells} supported"
+        )
     rows = [ln for ln in lines[i:] if ln.strip()]
     if len(rows) < n_frames:
         raise MotionFormatError(
             f"{src}: truncated MOTION block: header says {n_frames} frames, found {len(rows)}"
         )
-    rows = rows[:n_frames]
-    counts = [len(r.split()) for r in rows]
-    for f, c in enumerate(counts):
-        if c != n_channels:
-            raise MotionFormatError(
-                f"{src}: frame {f} has {c} values, expected {n_channels} (one per channel)"
+    del rows[n_frames:]
+    data = np.empty((n_frames, n_channels), dtype=np.float64)
+    for start_row in range(0, n_frames, _ROWS_PER_CHUNK):  # chunks: token lists stay small
+        chunk = rows[start_row : start_row + _ROWS_PER_CHUNK]
+        for f, row in enumerate(chunk, start_row):
+            c = len(row.split())
+            if c != n_channels:
+                raise MotionFormatError(
+                    f"{src}: frame {f} has {c} values, expected {n_channels} (one per channel)"
+                )
+        try:
+            data[start_row : start_row + len(chunk)] = np.array(" ".join(chunk).split(), dtype=np.float64).reshape(
+                len(chunk), n_channels
             )
-    try:
-        data = np.array(" ".join(rows).split(), dtype=np.float64).reshape(n_frames, n_channels)
-    except ValueError:
-        raise MotionFormatError(f"{src}: MOTION block contains a value that is not a number") from None
+        except ValueError:
+            raise MotionFormatError(f"{src}: MOTION block contains a value that is not a number") from None
     if not np.isfinite(data).all():
         bad = int(np.argwhere(~np.isfinite(data))[0, 0])
         raise MotionFormatError(f"{src}: NaN or inf value in frame {bad}")
@@ -201,7 +228,11 @@ def _is_dummy_root(joints: list[_Joint]) -> bool:
 
 
 def read_bvh(
-    path: str | os.PathLike[str], scale: float = DEFAULT_SCALE, fold_dummy_root: bool = True
+    path: str | os.PathLike[str],
+    scale: float = DEFAULT_SCALE,
+    fold_dummy_root: bool = True,
+    max_bytes: int | None = None,
+    max_cells: int | None = None,
 ) -> Motion:
     """Read a ``.bvh`` or ``.bvh.gz`` file into a :class:`Motion` (metres).
 
@@ -211,13 +242,17 @@ def read_bvh(
         fold_dummy_root: if the root has a single child that carries its own translation
             (e.g. Bandai Namco's ``joint_Root``), fold the root's transform into that child
             and make it the root. Joint positions are unchanged.
+        max_bytes: refuse files larger than this on disk or after gunzip
+            (default ``MAX_BVH_BYTES``).
+        max_cells: refuse motions with more frames x joints (default ``MAX_BVH_CELLS``);
+            checked on the MOTION header, before the frames are parsed.
 
     Raises:
         MotionFormatError: naming what is wrong with the file.
     """
     p = Path(path)
     src = str(p)
-    lines = _read_text(p).splitlines()
+    lines = _read_text(p, max_bytes).splitlines()
     joints, motion_line = _parse_hierarchy(lines, src)
     col: list[int] = []
     n = 0
@@ -226,7 +261,9 @@ def read_bvh(
         n += len(jt.channels)
     if n == 0:
         raise MotionFormatError(f"{src}: no joint has CHANNELS")
-    data, frame_time = _parse_motion(lines, motion_line, n, src)
+    cells = MAX_BVH_CELLS if max_cells is None else max_cells
+    data, frame_time = _parse_motion(lines, motion_line, n, len(joints), src, cells)
+    del lines
     n_frames = data.shape[0]
 
     local_pos = np.zeros((n_frames, len(joints), 3))

@@ -13,19 +13,18 @@ File layout (one ``.safetensors``; JSON metadata under the ``motionclip`` key):
 
 from __future__ import annotations
 
-import json
+import math
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 import torch
-from safetensors import SafetensorError
-from safetensors.torch import load_file, safe_open
 
 from motionclip.data.rotations import matrix_to_6d, sixd_to_matrix, yaw_matrix
 from motionclip.data.skeleton import Skeleton
-from motionclip.errors import DatasetError
+from motionclip.errors import DatasetError, MotionCLIPError
+from motionclip.io_utils import read_safetensors
 
 SPLITS = ("train", "val", "test")
 REQUIRED_TENSORS = (
@@ -63,6 +62,88 @@ def canonical_points(points: torch.Tensor, trans: torch.Tensor, yaw: torch.Tenso
     return (points - origin[..., None, :]) @ rot_y[..., None, :, :].transpose(-1, -2)
 
 
+def _str_list(p: Path, meta: dict[str, Any], key: str) -> list[str]:
+    value = meta.get(key)
+    if not (isinstance(value, list) and all(isinstance(v, str) for v in value)):
+        raise DatasetError(f"{p}: dataset metadata {key!r} must be a list of strings")
+    return value
+
+
+def _check_meta(p: Path, meta: dict[str, Any]) -> None:
+    """Types and ranges of everything the cache's users read from its JSON metadata."""
+    for key in ("contents", "styles", "datasets", "pairs"):
+        _str_list(p, meta, key)
+    cfg = meta.get("config")
+    if not isinstance(cfg, dict):
+        raise DatasetError(f"{p}: dataset metadata 'config' must be an object")
+    fps, window = cfg.get("fps"), cfg.get("window")
+    if not (isinstance(fps, (int, float)) and not isinstance(fps, bool) and math.isfinite(fps) and fps > 0):
+        raise DatasetError(f"{p}: dataset config 'fps' must be a positive number, got {fps!r}")
+    if not (isinstance(window, int) and not isinstance(window, bool) and window >= 1):
+        raise DatasetError(f"{p}: dataset config 'window' must be a positive integer, got {window!r}")
+    desc = meta.get("descriptions")
+    if not isinstance(desc, dict):
+        raise DatasetError(f"{p}: dataset metadata 'descriptions' must be an object")
+    for key in meta["pairs"]:
+        texts = desc.get(key)
+        if not (isinstance(texts, list) and texts and all(isinstance(t, str) for t in texts)):
+            raise DatasetError(f"{p}: descriptions of pair {key!r} must be a non-empty list of strings")
+    try:
+        Skeleton.from_dict(meta.get("skeleton"))  # type: ignore[arg-type]
+    except MotionCLIPError as exc:
+        raise DatasetError(f"{p}: dataset skeleton: {exc}") from None
+
+
+_FLOAT_TENSORS = {"rot6d": 3, "trans": 2, "yaw": 1, "take_offsets": 3}
+
+
+def _check_tensors(p: Path, t: dict[str, torch.Tensor], meta: dict[str, Any]) -> None:
+    """Shapes, dtypes, finiteness and index ranges: a bad cache fails here, not mid-training."""
+    for key in REQUIRED_TENSORS:
+        want_float = key in _FLOAT_TENSORS
+        ndim = _FLOAT_TENSORS.get(key, 1)
+        x = t[key]
+        if x.ndim != ndim or x.is_floating_point() != want_float or x.dtype == torch.bool:
+            kind = "floating" if want_float else "integer"
+            raise DatasetError(f"{p}: tensor {key!r} must be a {ndim}-D {kind} tensor, got {x.ndim}-D {x.dtype}")
+        if want_float and not torch.isfinite(x).all():
+            raise DatasetError(f"{p}: tensor {key!r} contains NaN or inf")
+    frames, joints = t["rot6d"].shape[0], len(meta["skeleton"]["names"])
+    if t["rot6d"].shape[1:] != (joints, 6) or t["trans"].shape != (frames, 3) or t["yaw"].shape != (frames,):
+        raise DatasetError(
+            f"{p}: frame tensors disagree: rot6d {tuple(t['rot6d'].shape)}, trans {tuple(t['trans'].shape)}, "
+            f"yaw {tuple(t['yaw'].shape)} for {joints} joints"
+        )
+    takes = t["take_start"].shape[0]
+    for key in ("take_length", "take_content", "take_style", "take_dataset", "take_split", "take_pair"):
+        if t[key].shape != (takes,):
+            raise DatasetError(f"{p}: tensor {key!r} has {t[key].shape[0]} entries for {takes} takes")
+    if t["take_offsets"].shape != (takes, joints, 3):
+        raise DatasetError(f"{p}: tensor 'take_offsets' must have shape ({takes}, {joints}, 3)")
+    if t["window_start"].shape != t["window_take"].shape:
+        raise DatasetError(f"{p}: window_take and window_start have different lengths")
+
+    def in_range(key: str, lo: int, hi: int, what: str) -> None:
+        x = t[key]
+        if len(x) and (int(x.min()) < lo or int(x.max()) >= hi):
+            raise DatasetError(f"{p}: {key} has an index outside {lo}..{hi - 1} ({what})")
+
+    in_range("take_content", 0, len(meta["contents"]), "content labels")
+    in_range("take_style", 0, len(meta["styles"]), "style labels")
+    in_range("take_dataset", 0, len(meta["datasets"]), "datasets")
+    in_range("take_split", 0, len(SPLITS), "splits")
+    in_range("take_pair", 0, len(meta["pairs"]), "pairs")
+    in_range("window_take", 0, takes, "takes")
+    start, length = t["take_start"], t["take_length"]
+    if takes and (int(start.min()) < 0 or int(length.min()) < 1 or int((start + length).max()) > frames):
+        raise DatasetError(f"{p}: a take's frames lie outside the {frames} stored frames")
+    if len(t["window_take"]):
+        ws = t["window_start"]
+        ends = ws + int(meta["config"]["window"])
+        if int(ws.min()) < 0 or bool((ends > length[t["window_take"]]).any()):
+            raise DatasetError(f"{p}: a window runs past the end of its take (window_start out of range)")
+
+
 @dataclass
 class MotionCache:
     """In-memory view of a cached dataset file."""
@@ -76,24 +157,15 @@ class MotionCache:
         p = Path(path)
         if not p.exists():
             raise DatasetError(f"{p}: dataset cache not found (create it with `motionclip data prepare`)")
-        try:
-            with safe_open(str(p), framework="pt") as fh:
-                raw = (fh.metadata() or {}).get("motionclip")
-            tensors = load_file(str(p))
-        except (SafetensorError, OSError, ValueError) as exc:
-            raise DatasetError(f"{p}: not a readable dataset cache ({exc})") from None
-        if raw is None:
-            raise DatasetError(f"{p}: safetensors file without motionclip metadata")
-        try:
-            meta = json.loads(raw)
-        except ValueError:
-            raise DatasetError(f"{p}: dataset metadata is not valid JSON") from None
-        if not isinstance(meta, dict) or meta.get("format") != "motionclip-dataset-v1":
-            fmt = meta.get("format") if isinstance(meta, dict) else None
+        tensors, meta = read_safetensors(p, "motionclip", "dataset cache", DatasetError)
+        if meta.get("format") != "motionclip-dataset-v1":
+            fmt = meta.get("format")
             raise DatasetError(f"{p}: not a dataset cache (format {fmt!r}; expected motionclip-dataset-v1)")
         missing = [k for k in REQUIRED_TENSORS if k not in tensors]
         if missing:
             raise DatasetError(f"{p}: incomplete dataset cache (missing {', '.join(missing)})")
+        _check_meta(p, meta)
+        _check_tensors(p, tensors, meta)
         return cls(p, tensors, meta)
 
     # -- labels -------------------------------------------------------------------------

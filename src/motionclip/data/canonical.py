@@ -11,19 +11,33 @@ import math
 
 import torch
 
-from motionclip.data.motion import Motion
+from motionclip.data.motion import MAX_MOTION_CELLS, Motion
 from motionclip.data.rotations import slerp_matrices, yaw_matrix
 from motionclip.data.skeleton import Skeleton, joint_side
-from motionclip.errors import SkeletonError
+from motionclip.errors import MotionFormatError, SkeletonError
 
 UP_AXIS = 1  # Y up
 
 
+def resampled_length(frames: int, src_fps: float, fps: float) -> int:
+    """How many frames :func:`resample` gives for ``frames`` at ``src_fps`` (no work done)."""
+    if abs(src_fps - fps) <= 1e-4 * fps or frames == 1:  # BVH frame times are rounded
+        return frames
+    return int(math.floor((frames - 1) * fps / src_fps + 1e-9)) + 1
+
+
 def resample(motion: Motion, fps: float) -> Motion:
     """Resample to ``fps``: slerp for rotations, linear for the root translation."""
+    if not (math.isfinite(fps) and fps > 0 and math.isfinite(motion.fps) and motion.fps > 0):
+        raise MotionFormatError(f"cannot resample from {motion.fps} to {fps} fps")
     if abs(motion.fps - fps) <= 1e-4 * fps or len(motion) == 1:  # BVH frame times are rounded
         return Motion(motion.skeleton, motion.rotations, motion.root_translation, fps, motion.euler_order)
-    n_out = int(math.floor((len(motion) - 1) * fps / motion.fps + 1e-9)) + 1
+    n_out = resampled_length(len(motion), motion.fps, fps)
+    if n_out * motion.skeleton.num_joints > MAX_MOTION_CELLS:  # before allocating (huge Frame Time)
+        raise MotionFormatError(
+            f"resampling {len(motion)} frames from {motion.fps:g} to {fps:g} fps gives {n_out} frames x "
+            f"{motion.skeleton.num_joints} joints, more than the {MAX_MOTION_CELLS} supported"
+        )
     src = torch.arange(n_out, dtype=torch.float64) * (motion.fps / fps)
     i0 = src.floor().long().clamp(max=len(motion) - 1)
     i1 = (i0 + 1).clamp(max=len(motion) - 1)

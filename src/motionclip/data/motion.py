@@ -12,6 +12,10 @@ from motionclip.data.rotations import matrix_to_6d, sixd_to_matrix
 from motionclip.data.skeleton import Skeleton
 from motionclip.errors import MotionFormatError
 
+MAX_MOTION_CELLS = 4_000_000
+"""Frames x joints any reader or resampler will build (~100 bytes each at peak): 37 min of
+a 30-joint take at 60 fps. Checked before allocating, so hostile headers cannot ask for GBs."""
+
 
 @dataclass
 class Motion:

@@ -130,7 +130,7 @@ def render_frame_embeddings(
     if not getattr(backend, "has_image", False):
         raise MotionCLIPError(
             f"backend {getattr(backend, 'name', backend)!r} has no image tower; "
-            "render-frames needs an image backend (use --backend clip [--clip-model DIR])"
+            "render-frames needs an image backend (use --backend clip [--backend-model DIR])"
         )
     if not 8 <= size <= 2048:
         raise MotionCLIPError(f"--size must be between 8 and 2048 pixels, got {size}")

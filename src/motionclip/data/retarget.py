@@ -97,14 +97,15 @@ def joint_sources(source: Skeleton, target: Skeleton) -> list[int]:
     missing = [n for n in target.names if n not in index]
     if missing:
         raise SkeletonError(
-            f"cannot retarget: {len(missing)} of the model's {target.num_joints} joints have no match in the motion "
-            f"({', '.join(missing[:6])}{', ...' if len(missing) > 6 else ''}); give a joint map (--joint-map)"
+            f"motion skeleton does not map onto the model's: {len(missing)} of its {target.num_joints} joints have no "
+            f"match in the motion ({', '.join(missing[:6])}{', ...' if len(missing) > 6 else ''}); a joint map "
+            "(--joint-map) can name them"
         )
     src = [index[n] for n in target.names]
     for j, p in enumerate(target.parents):
         if p >= 0 and src[p] not in _ancestors(source.parents, src[j])[1:]:
             raise SkeletonError(
-                f"cannot retarget: joint {target.names[j]!r} hangs under {target.names[p]!r} in the model but not "
+                f"motion skeleton does not map onto the model's: joint {target.names[j]!r} hangs under {target.names[p]!r} in the model but not "
                 "in the motion's skeleton"
             )
     return src

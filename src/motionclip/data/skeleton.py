@@ -100,13 +100,27 @@ class Skeleton:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Skeleton:
         try:
+            if not isinstance(data, dict):
+                raise TypeError(f"expected an object, got {type(data).__name__}")
+            names, parents = data["names"], data["parents"]
+            if not (isinstance(names, list) and all(isinstance(n, str) for n in names)):
+                raise TypeError("names must be a list of strings")
+            if not (isinstance(parents, list) and all(isinstance(x, int) and not isinstance(x, bool) for x in parents)):
+                raise TypeError("parents must be a list of integers")
+            end_sites = {int(k): tuple(float(x) for x in v) for k, v in dict(data.get("end_sites", {})).items()}
+            if any(len(v) != 3 for v in end_sites.values()):
+                raise ValueError("end site offsets need 3 numbers")
+            if any(not 0 <= k < len(names) for k in end_sites):
+                raise ValueError("end site of a joint that does not exist")
             return cls(
-                names=tuple(data["names"]),
-                parents=tuple(data["parents"]),
+                names=tuple(names),
+                parents=tuple(parents),
                 offsets=np.asarray(data["offsets"], dtype=np.float64),
-                end_sites={int(k): tuple(v) for k, v in data.get("end_sites", {}).items()},
+                end_sites=end_sites,
             )
-        except (KeyError, TypeError) as exc:
+        except SkeletonError:
+            raise
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise SkeletonError(f"malformed skeleton description: {exc}") from None
 
     def __eq__(self, other: object) -> bool:

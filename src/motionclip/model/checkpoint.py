@@ -7,19 +7,21 @@ Normalisation statistics are buffers, stored with the weights.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 from importlib import resources
 from pathlib import Path
 from typing import Any, NoReturn
 
 import torch
 from safetensors import SafetensorError
-from safetensors.torch import load_file, safe_open, save_file
+from safetensors.torch import load_file, save_file
 
 from motionclip.config import GenerationConfig, ModelConfig, from_dict, to_dict
 from motionclip.data.skeleton import Skeleton
 from motionclip.errors import CheckpointError, MotionCLIPError
-from motionclip.io_utils import atomic_path
+from motionclip.io_utils import atomic_path, read_safetensors
 from motionclip.model.motionclip import MotionCLIP
 
 FORMAT = "motionclip-checkpoint-v1"
@@ -43,7 +45,7 @@ def save_checkpoint(
         "code_version": __version__,
         "model": to_dict(model.cfg),
         "skeleton": model.skeleton.to_dict(),
-        "backend": {"name": model.backend_name, "model": model.backend_model, "dim": model.latent_dim},
+        "backend": _backend_entry(model, Path(path)),
         "fps": model.fps,
         "window": model.window,
         "trained_frames": model.trained_frames,
@@ -62,29 +64,48 @@ def save_checkpoint(
     return p
 
 
+def _backend_entry(model: MotionCLIP, path: Path) -> dict[str, Any]:
+    """The backend's name, weights and size; a local weights folder is also stored relative
+    to the checkpoint, so a run folder copied elsewhere (with its model folder) still loads."""
+    entry: dict[str, Any] = {"name": model.backend_name, "model": model.backend_model, "dim": model.latent_dim}
+    if model.backend_model:
+        local = Path(model.backend_model).expanduser()
+        if local.is_dir():
+            with contextlib.suppress(ValueError):  # other drive (Windows): no relative path
+                entry["model_relative"] = os.path.relpath(local.resolve(), path.resolve().parent)
+    return entry
+
+
+def resolve_backend_model(meta: dict[str, Any], path: Path, override: str | None = None) -> str | None:
+    """The backend weights to load: ``override`` (--backend-model), else the stored location,
+    else the stored location relative to the checkpoint (when the first does not exist)."""
+    if override is not None:
+        return override
+    backend = meta.get("backend") or {}
+    stored, relative = backend.get("model"), backend.get("model_relative")
+    if isinstance(relative, str) and (not stored or not Path(str(stored)).expanduser().exists()):
+        candidate = path.resolve().parent / relative
+        if candidate.is_dir():
+            return str(candidate.resolve())
+    return stored
+
+
 def read_metadata(path: str | Path) -> dict[str, Any]:
     """The JSON description of a checkpoint, without loading weights."""
+    _, meta = read_safetensors(
+        path, "motionclip", "safetensors checkpoint", CheckpointError, weights=False, kind="MotionCLIP checkpoint"
+    )
     p = Path(path)
-    if not p.exists():
-        raise CheckpointError(f"{p}: checkpoint not found")
-    try:
-        with safe_open(str(p), framework="pt") as fh:
-            raw = (fh.metadata() or {}).get("motionclip")
-    except (SafetensorError, OSError, ValueError) as exc:
-        raise CheckpointError(f"{p}: not a readable safetensors checkpoint ({exc})") from None
-    if raw is None:
-        raise CheckpointError(f"{p}: safetensors file has no motionclip metadata (not a MotionCLIP checkpoint)")
-    try:
-        meta = json.loads(raw)
-    except json.JSONDecodeError as exc:
-        raise CheckpointError(f"{p}: corrupt checkpoint metadata ({exc})") from None
     if meta.get("format") != FORMAT:
         raise CheckpointError(f"{p}: unsupported checkpoint format {meta.get('format')!r}")
     return meta
 
 
-def load_checkpoint(path: str | Path | None = None, device: str = "cpu") -> MotionCLIP:
-    """Load a checkpoint into a ready (eval mode) :class:`MotionCLIP`; None = shipped."""
+def load_checkpoint(path: str | Path | None = None, device: str = "cpu", backend_model: str | None = None) -> MotionCLIP:
+    """Load a checkpoint into a ready (eval mode) :class:`MotionCLIP`; None = shipped.
+
+    ``backend_model`` overrides where the text backend's weights are (a CLIP directory or hub
+    id), e.g. when the checkpoint came from another machine."""
     p = Path(path) if path is not None else shipped_checkpoint()
     if path is None and not p.exists():
         raise CheckpointError(f"the shipped checkpoint is missing from the installation ({p})")
@@ -101,7 +122,7 @@ def load_checkpoint(path: str | Path | None = None, device: str = "cpu") -> Moti
             cfg,
             skeleton,
             backend_name=meta["backend"]["name"],
-            backend_model=meta["backend"].get("model"),
+            backend_model=resolve_backend_model(meta, p, backend_model),
             fps=meta["fps"],
             window=meta["window"],
             latent_norm=float(meta.get("latent_norm", 1.0)),

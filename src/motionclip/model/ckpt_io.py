@@ -15,11 +15,10 @@ from typing import Any
 
 import torch
 from lightning_fabric.plugins.io.checkpoint_io import CheckpointIO
-from safetensors import SafetensorError
-from safetensors.torch import load_file, safe_open, save_file
+from safetensors.torch import save_file
 
 from motionclip.errors import CheckpointError
-from motionclip.io_utils import atomic_path
+from motionclip.io_utils import atomic_path, read_safetensors
 
 META_KEY = "motionclip-train-state"
 
@@ -74,17 +73,16 @@ def save_state(checkpoint: dict[str, Any], path: str | Path) -> None:
 
 def load_state(path: str | Path, map_location: Any = None) -> dict[str, Any]:
     p = Path(path)
-    if not p.exists():
-        raise CheckpointError(f"{p}: training checkpoint not found")
+    # optimizer and callback state may hold inf (e.g. a best score not yet set): no finite check
+    tensors, tree = read_safetensors(
+        p, META_KEY, "training checkpoint", CheckpointError, finite=False, kind="motionclip training checkpoint"
+    )
+    if isinstance(map_location, (str, torch.device)):
+        tensors = {k: v.to(map_location) for k, v in tensors.items()}
     try:
-        with safe_open(str(p), framework="pt") as fh:
-            raw = (fh.metadata() or {}).get(META_KEY)
-        tensors = load_file(str(p), device=str(map_location) if isinstance(map_location, (str, torch.device)) else "cpu")
-    except (SafetensorError, OSError, ValueError) as exc:
-        raise CheckpointError(f"{p}: not a readable training checkpoint ({exc})") from None
-    if raw is None:
-        raise CheckpointError(f"{p}: not a motionclip training checkpoint")
-    return _unflatten(json.loads(raw), tensors)
+        return _unflatten(tree, tensors)
+    except (KeyError, TypeError, ValueError, AttributeError, RecursionError) as exc:
+        raise CheckpointError(f"{p}: corrupt training checkpoint structure ({exc!r})") from None
 
 
 class SafetensorsCheckpointIO(CheckpointIO):

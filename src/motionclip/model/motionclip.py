@@ -10,7 +10,7 @@ import torch
 from torch import nn
 
 from motionclip.config import GenerationConfig, ModelConfig
-from motionclip.data.canonical import canonicalize
+from motionclip.data.canonical import canonicalize, resampled_length
 from motionclip.data.fk import forward_kinematics
 from motionclip.data.motion import Motion
 from motionclip.data.rotations import sixd_to_matrix
@@ -181,9 +181,12 @@ class MotionCLIP(nn.Module):
         rots, trs, lengths = [], [], []
         for m in items:
             self.check_skeleton(m)
+            n = resampled_length(len(m), m.fps, self.fps)  # checked before resampling allocates
+            if n > self.cfg.max_frames:
+                raise MotionCLIPError(
+                    f"motion has {n} frames at {self.fps:g} fps; at most {self.cfg.max_frames} supported"
+                )
             c = canonicalize(m, fps=self.fps)
-            if len(c) > self.cfg.max_frames:
-                raise MotionCLIPError(f"motion has {len(c)} frames; at most {self.cfg.max_frames} supported")
             rots.append(c.rotations_6d())
             trs.append(c.root_translation)
             lengths.append(len(c))

@@ -16,11 +16,20 @@ from motionclip.config import TrainRunConfig, to_dict, validate_run_config
 from motionclip.data.dataset import MotionDataModule
 from motionclip.data.labels import class_prompt
 from motionclip.errors import MotionCLIPError
+from motionclip.io_utils import atomic_write_text, check_output_path
 from motionclip.model.checkpoint import save_checkpoint
 from motionclip.model.ckpt_io import SafetensorsCheckpointIO
 from motionclip.model.lightning import MotionCLIPModule
 from motionclip.model.losses import LossScales
 from motionclip.model.precision import resolve_precision
+from motionclip.model.run_state import (
+    SessionTimer,
+    StopCheckpoint,
+    checkpoint_step,
+    clean_stale_temps,
+    graceful_interrupt,
+    newest_checkpoint,
+)
 from motionclip.model.motionclip import MotionCLIP
 
 
@@ -47,12 +56,14 @@ def load_image_embeddings(
         emb = load_file(str(path))["embeddings"].float()
     except (SafetensorError, OSError, KeyError) as exc:
         raise MotionCLIPError(f"{path}: not a readable image-embedding file ({exc}); re-render") from None
-    if emb.ndim != 2 or emb.shape[0] != n_windows:
+    if emb.ndim != 2 or emb.shape[0] != n_windows or not bool(emb.isfinite().all()):
+        if emb.ndim == 2 and emb.shape[0] == n_windows:
+            raise MotionCLIPError(f"{path}: image embeddings contain NaN or inf; re-render")
         raise MotionCLIPError(f"{path}: {emb.shape[0]} image embeddings for {n_windows} windows; re-render")
     if dim is not None and emb.shape[1] != dim:
         raise MotionCLIPError(
             f"{path}: image embeddings have dim {emb.shape[1]} but the {backend_name!r} backend has dim {dim}; "
-            "re-render with the same model you train with (--clip-model)"
+            "re-render with the same model you train with (--backend-model)"
         )
     return emb
 
@@ -82,20 +93,6 @@ class _ResumableCSVLogger(CSVLogger):
                 writer.writerows(rows)
             exp.metrics_keys = sorted(set(exp.metrics_keys) | set(header))
         return exp
-
-
-def _checkpoint_step(path: str | Path) -> int | None:
-    """global_step of a training checkpoint, read from its JSON header only."""
-    from safetensors import safe_open
-
-    from motionclip.model.ckpt_io import META_KEY
-
-    try:
-        with safe_open(str(path), framework="pt") as fh:
-            tree = json.loads((fh.metadata() or {})[META_KEY])
-        return int(tree["__map__"]["global_step"])
-    except Exception:  # noqa: BLE001 - unreadable files are reported by the real load
-        return None
 
 
 def _rows_before(metrics_csv: Path, step: int | None) -> tuple[list[str], list[dict[str, str]]] | None:
@@ -163,7 +160,10 @@ def train(
 
     validate_run_config(run)  # before anything is written
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    check_output_path(out / "model.safetensors")
+    ckpt_path = None
+    if resume is not None:
+        ckpt_path = _resume_path(out, resume)
     pl.seed_everything(run.train.seed, workers=True, verbose=False)
     if backend is None and run.text_table:
         from motionclip.text.table import TableBackend
@@ -184,6 +184,11 @@ def train(
         dm.image_embeddings = load_image_embeddings(
             data, backend.name, len(dm.cache.tensors["window_take"]), backend.dim
         )
+    has_val = len(dm.cache.window_indices("val")) > 0
+    if not has_val:
+        log(f"warning: {data} has no validation windows; training without validation (no val/ metrics)")
+    if len(dm.cache.window_indices("train")) == 0:
+        raise MotionCLIPError(f"{data}: the train split has no windows; nothing to train on")
     text_embeddings = backend.encode_text(dm.cache.texts)
     zero_shot, dataset_ids = zero_shot_prompts(dm, backend)
     model = MotionCLIP(
@@ -211,13 +216,19 @@ def train(
     module = MotionCLIPModule(
         model, run, text_embeddings, zero_shot, dataset_ids, use_image, loss_scales=scales, autocast_dtype=autocast_dtype
     )
-    ckpt_path = None
+    # the run folder is created only now, after every check that can fail on the settings
+    out.mkdir(parents=True, exist_ok=True)
+    files, size = clean_stale_temps(out)
+    if files:
+        log(f"removed {files} temporary file(s) ({size / 2**20:.1f} MiB) left by an interrupted run")
     keep_rows = None
-    if resume is not None:
-        ckpt_path = str(out / "checkpoints" / "last.ckpt") if str(resume) == "last" else str(resume)
-        if not Path(ckpt_path).exists():
-            raise MotionCLIPError(f"cannot resume: {ckpt_path} does not exist")
-        keep_rows = _rows_before(out / "logs" / "metrics.csv", _checkpoint_step(ckpt_path))
+    if ckpt_path is not None:
+        log(f"resuming from {ckpt_path} (step {checkpoint_step(ckpt_path)})")
+        keep_rows = _rows_before(out / "logs" / "metrics.csv", checkpoint_step(ckpt_path))
+    stop = StopCheckpoint(out / "checkpoints")
+    callbacks: list[Any] = [stop]
+    if t.max_minutes > 0:  # per invocation: a resumed run gets the whole budget again
+        callbacks.append(SessionTimer(duration={"minutes": t.max_minutes}))
     checkpoints = ModelCheckpoint(
         dirpath=out / "checkpoints",
         filename="step{step:07d}",
@@ -233,10 +244,10 @@ def train(
         precision=precision,
         max_epochs=t.max_epochs,
         max_steps=t.max_steps,
-        max_time={"minutes": t.max_minutes} if t.max_minutes > 0 else None,
         check_val_every_n_epoch=t.val_every_epochs,
+        limit_val_batches=None if has_val else 0,
         log_every_n_steps=t.log_every,
-        callbacks=[checkpoints],
+        callbacks=[checkpoints, *callbacks],
         logger=[
             _ResumableCSVLogger(out, name="logs", version="", keep=keep_rows),
             TensorBoardLogger(out, name="tensorboard", version=""),
@@ -247,8 +258,11 @@ def train(
         num_sanity_val_steps=0,
     )
     started = time.perf_counter()
-    trainer.fit(module, datamodule=dm, ckpt_path=ckpt_path)
+    with graceful_interrupt(trainer, stop, log):
+        trainer.fit(module, datamodule=dm, ckpt_path=ckpt_path)
     seconds = time.perf_counter() - started
+    if stop.reason != "finished":
+        log(f"stopped by {stop.reason} at step {trainer.global_step}; continue with --resume last")
     model.trained_frames = max(dm.cache.window, run.train.clip_max_frames)
     latents = train_latents(model, dm)
     model.latent_norm = float(latents.norm(dim=-1).mean())
@@ -263,12 +277,48 @@ def train(
         "contents": dm.cache.contents,
         "styles": dm.cache.styles,
         "global_step": int(trainer.global_step),
+        "stopped_by": stop.reason,
         "epochs": int(trainer.current_epoch),
         "seconds": seconds,
         "metrics": metrics,
         "config": to_dict(run),
     }
     if trainer.is_global_zero:
-        save_checkpoint(model, out / "model.safetensors", extra={"training": summary})
-        (out / "summary.json").write_text(json.dumps(summary, indent=2))
+        model_path, summary_path = out / "model.safetensors", out / "summary.json"
+        newer = _model_step(model_path)
+        if newer is not None and newer > trainer.global_step:  # e.g. resumed from an older checkpoint
+            model_path = out / f"model-step{trainer.global_step:07d}.safetensors"
+            summary_path = out / f"summary-step{trainer.global_step:07d}.json"
+            log(
+                f"warning: {out / 'model.safetensors'} is from a later step ({newer}) and is kept; "
+                f"this run's model (step {trainer.global_step}) is {model_path}"
+            )
+        summary["model"] = str(model_path)
+        save_checkpoint(model, model_path, extra={"training": summary})
+        atomic_write_text(summary_path, json.dumps(summary, indent=2))
     return summary
+
+
+def _resume_path(out: Path, resume: str | Path) -> str:
+    """The checkpoint to resume: for 'last', the newest complete one in the run folder."""
+    if str(resume) == "last":
+        newest = newest_checkpoint(out / "checkpoints")
+        if newest is None:
+            raise MotionCLIPError(f"cannot resume: no complete checkpoint in {out / 'checkpoints'}")
+        return str(newest)
+    if not Path(resume).is_file():
+        raise MotionCLIPError(f"cannot resume: {resume} does not exist")
+    return str(resume)
+
+
+def _model_step(path: Path) -> int | None:
+    """The training step a run folder's model was saved at (None: no readable model there)."""
+    if not path.is_file():
+        return None
+    try:
+        from motionclip.model.checkpoint import read_metadata
+
+        step = read_metadata(path).get("training", {}).get("global_step")
+    except (MotionCLIPError, AttributeError):
+        return None
+    return step if isinstance(step, int) else None

@@ -20,6 +20,12 @@ a complete file or none. Unreadable files are treated as misses and rewritten.
       ``0``, ``false`` or ``none`` disables caching.
     * ``False`` -> no disk cache at all.
     * a path -> that directory (created on first write).
+
+Size: the whole cache directory (every namespace) is kept under a cap, by default 512 MiB,
+set with ``$MOTIONCLIP_CACHE_MAX_MB`` (a number of MiB, or ``unlimited``) or
+``EmbeddingCache(max_bytes=...)``. Least recently used entries go first: a hit refreshes
+its file's modification time (at most once an hour, to keep reads cheap), and writes trim
+the cache when it has grown by a twentieth of the cap since the last check.
 """
 
 from __future__ import annotations
@@ -27,10 +33,12 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import io
+import math
 import os
 import re
 import shutil
 import tempfile
+import time
 import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -54,6 +62,10 @@ __all__ = [
 ]
 
 CACHE_ENV = "MOTIONCLIP_CACHE_DIR"
+CACHE_MAX_ENV = "MOTIONCLIP_CACHE_MAX_MB"
+DEFAULT_MAX_BYTES = 512 * 2**20
+TOUCH_AFTER_S = 3600.0  # LRU resolution: a hit refreshes its entry's mtime at most this often
+_UNLIMITED = {"unlimited", "none", "inf", "infinite"}
 _FORMAT = "v1"  # bump to invalidate every entry if the key or file format changes
 _DISABLED = {"off", "0", "false", "none", "no"}
 _TMP_PREFIX = ".tmp-"
@@ -69,6 +81,27 @@ def default_cache_dir() -> Path | None:
             return None
         return Path(env).expanduser()
     return Path.home() / ".cache" / "motionclip" / "embeddings"
+
+
+def default_max_bytes() -> int | None:
+    """The size cap from ``$MOTIONCLIP_CACHE_MAX_MB`` (None = unlimited); bad values warn."""
+    env = (os.environ.get(CACHE_MAX_ENV) or "").strip().lower()
+    if not env:
+        return DEFAULT_MAX_BYTES
+    if env in _UNLIMITED:
+        return None
+    try:
+        mb = float(env)
+    except ValueError:
+        mb = float("nan")
+    if not (math.isfinite(mb) and mb > 0):
+        warnings.warn(
+            f"{CACHE_MAX_ENV}={env!r} is not a positive number of MiB (or 'unlimited'); "
+            f"using {DEFAULT_MAX_BYTES // 2**20}",
+            stacklevel=2,
+        )
+        return DEFAULT_MAX_BYTES
+    return max(1, int(mb * 2**20))
 
 
 def resolve_cache_dir(cache_dir: str | os.PathLike[str] | bool | None) -> Path | None:
@@ -135,12 +168,16 @@ def _slug(text: str) -> str:
 class EmbeddingCache:
     """Disk cache of ``key -> 1-D float32 vector`` for one backend/model namespace."""
 
-    def __init__(self, root: str | os.PathLike[str], namespace: str) -> None:
+    def __init__(
+        self, root: str | os.PathLike[str], namespace: str, max_bytes: int | None | str = "default"
+    ) -> None:
         self.root = Path(root).expanduser()
         self.namespace = namespace
         digest = hashlib.sha256(f"{_FORMAT}\0{namespace}".encode()).hexdigest()[:12]
         self.directory = self.root / f"{_slug(namespace)}-{digest}"
         self._writable = True
+        self.max_bytes: int | None = default_max_bytes() if max_bytes == "default" else max_bytes  # type: ignore[assignment]
+        self._unchecked: int | None = None  # bytes written since the last trim (None: not trimmed yet)
 
     def __repr__(self) -> str:
         return f"EmbeddingCache({str(self.directory)!r}, namespace={self.namespace!r})"
@@ -151,13 +188,24 @@ class EmbeddingCache:
     # -- reads -----------------------------------------------------------------
     def get(self, key: str, dim: int | None = None) -> torch.Tensor | None:
         """Cached vector for ``key`` or ``None`` (missing, unreadable or wrong size)."""
+        path = self._path(key)
         try:
-            arr = np.load(self._path(key), allow_pickle=False)
+            arr = np.load(path, allow_pickle=False)
         except (OSError, ValueError, EOFError):
             return None
         if arr.ndim != 1 or arr.dtype != np.float32 or (dim is not None and arr.shape[0] != dim):
             return None
+        if self.max_bytes is not None:
+            self._touch(path)
         return torch.from_numpy(arr)
+
+    @staticmethod
+    def _touch(path: Path) -> None:
+        """Mark an entry as recently used (its mtime orders eviction)."""
+        with contextlib.suppress(OSError):
+            now = time.time()
+            if now - path.stat().st_mtime > TOUCH_AFTER_S:
+                os.utime(path, (now, now))
 
     def get_many(self, keys: Sequence[str], dim: int | None = None) -> list[torch.Tensor | None]:
         """Batched :meth:`get`."""
@@ -187,6 +235,7 @@ class EmbeddingCache:
         try:
             self._ensure_dirs(target.parent)
             _atomic_write(target, buf.getvalue())
+            self._after_write(len(buf.getvalue()))
         except OSError as exc:
             # A read-only or full disk must not break encoding; just stop caching.
             self._writable = False
@@ -206,6 +255,52 @@ class EmbeddingCache:
             if not marker.exists():
                 _atomic_write(marker, f"{self.namespace}\nformat={_FORMAT}\n".encode())
         sub.mkdir(parents=True, exist_ok=True)
+
+    def _after_write(self, size: int) -> None:
+        if self.max_bytes is None:
+            return
+        if self._unchecked is not None:
+            self._unchecked += size
+        if self._unchecked is None or self._unchecked >= max(self.max_bytes // 20, 4096):
+            self.trim()
+
+    def size_bytes(self) -> int:
+        """Bytes of every entry under the cache root (all namespaces)."""
+        return sum(size for _, size, _ in self._entries())
+
+    def _entries(self) -> list[tuple[float, int, Path]]:
+        out = []
+        for p in self.root.glob("*/*/*.npy"):
+            with contextlib.suppress(OSError):
+                st = p.stat()
+                out.append((st.st_mtime, st.st_size, p))
+        return out
+
+    def trim(self) -> int:
+        """Delete least recently used entries (any namespace under the root) until the cache is
+        at most 90 % of ``max_bytes``; also stale temporaries. Returns the entries deleted."""
+        self._unchecked = 0
+        if self.max_bytes is None:
+            return 0
+        now = time.time()
+        for tmp in self.root.glob(f"*/*/{_TMP_PREFIX}*"):  # writers killed mid-write
+            with contextlib.suppress(OSError):
+                if now - tmp.stat().st_mtime > 3600:
+                    tmp.unlink()
+        entries = self._entries()
+        total = sum(size for _, size, _ in entries)
+        if total <= self.max_bytes:
+            return 0
+        goal = int(self.max_bytes * 0.9)
+        deleted = 0
+        for _, size, path in sorted(entries, key=lambda e: e[0]):
+            if total <= goal:
+                break
+            with contextlib.suppress(OSError):
+                path.unlink()
+                total -= size
+                deleted += 1
+        return deleted
 
     def clear(self) -> None:
         """Delete every entry of this namespace."""

@@ -71,7 +71,7 @@ def _missing_weights_message(model: str, exc: BaseException) -> str:
         "  * run once with network access (and HF_HUB_OFFLINE unset) so the weights get cached, or\n"
         f"  * on a machine with network run `hf download {DEFAULT_CLIP_MODEL} --local-dir DIR` "
         f"(older hub versions: `huggingface-cli download {DEFAULT_CLIP_MODEL} --local-dir DIR`), copy DIR here "
-        "and pass --clip-model DIR (Python: get_backend('clip', model=DIR))."
+        "and pass --backend-model DIR (Python: get_backend('clip', model=DIR))."
     )
 
 
@@ -160,7 +160,7 @@ class ClipBackend(EmbeddingBackend):
             self._model_id = fingerprint_dir(path)
         elif path.exists() or _looks_like_path(ref) or isinstance(model, os.PathLike):
             raise BackendError(
-                f"CLIP model directory {str(path)!r} does not exist (or is not a directory). Pass --clip-model DIR "
+                f"CLIP model directory {str(path)!r} does not exist (or is not a directory). Pass --backend-model DIR "
                 "with a Hugging Face CLIP checkpoint (config.json, model.safetensors, tokenizer and "
                 f"preprocessor files), or a hub id such as {DEFAULT_CLIP_MODEL!r}."
             )

@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from safetensors.torch import load_file, save_file
+from safetensors.torch import save_file
 
-from motionclip.io_utils import atomic_path
+from motionclip.io_utils import atomic_path, read_safetensors
 
 from .base import BackendError, EmbeddingBackend
 
@@ -35,17 +35,23 @@ class TableBackend:
     has_image = False
 
     def __init__(self, path: str | Path) -> None:
-        from safetensors import safe_open
-
         p = Path(path)
-        if not p.exists():
-            raise BackendError(f"{p}: embedding table not found")
-        with safe_open(str(p), framework="pt") as fh:
-            meta = json.loads((fh.metadata() or {})["motionclip-table"])
-        self.name = meta["name"]
-        self.dim = int(meta["dim"])
-        self._emb = load_file(str(p))["embeddings"].float()
-        self._index = {t: i for i, t in enumerate(meta["texts"])}
+        tensors, meta = read_safetensors(p, "motionclip-table", "embedding table", BackendError)
+        name, dim, texts = meta.get("name"), meta.get("dim"), meta.get("texts")
+        if not (isinstance(name, str) and name):
+            raise BackendError(f"{p}: embedding table 'name' must be a non-empty string, got {name!r}")
+        if not (isinstance(dim, int) and not isinstance(dim, bool) and dim >= 1):
+            raise BackendError(f"{p}: embedding table 'dim' must be a positive integer, got {dim!r}")
+        if not (isinstance(texts, list) and all(isinstance(t, str) for t in texts)):
+            raise BackendError(f"{p}: embedding table 'texts' must be a list of strings")
+        emb = tensors.get("embeddings")
+        if emb is None or not emb.is_floating_point() or tuple(emb.shape) != (len(texts), dim):
+            got = "missing" if emb is None else f"{emb.dtype} {tuple(emb.shape)}"
+            raise BackendError(f"{p}: 'embeddings' must be a floating ({len(texts)}, {dim}) tensor, got {got}")
+        self.name = name
+        self.dim = dim
+        self._emb = emb.float()
+        self._index = {t: i for i, t in enumerate(texts)}
 
     def encode_text(self, texts: Any) -> torch.Tensor:
         missing = [t for t in texts if t not in self._index]

@@ -25,12 +25,12 @@ STATIC_DIR = Path(str(resources.files("motionclip.web") / "static"))
 _INLINE_SCRIPT = re.compile(r"<script type=\"importmap\">(.*?)</script>", re.S)
 
 
-def _load_model(model_or_checkpoint: MotionCLIP | str | Path | None) -> MotionCLIP:
+def _load_model(model_or_checkpoint: MotionCLIP | str | Path | None, backend_model: str | None = None) -> MotionCLIP:
     if isinstance(model_or_checkpoint, MotionCLIP):
         return model_or_checkpoint
     from motionclip.model.checkpoint import load_checkpoint
 
-    return load_checkpoint(model_or_checkpoint)
+    return load_checkpoint(model_or_checkpoint, backend_model=backend_model)
 
 
 def _page() -> tuple[str, str]:
@@ -52,14 +52,16 @@ def create_app(
     model_or_checkpoint: MotionCLIP | str | Path | None = None,
     limits: Limits = DEFAULT_LIMITS,
     warm_up: bool = True,
+    backend_model: str | None = None,
 ) -> FastAPI:
     """Build the app around one model (a loaded MotionCLIP, a checkpoint path, or None = shipped).
 
     The model is loaded here, once; ``warm_up`` also loads the text backend so the first
     request is as fast as the rest.  ``limits`` caps uploads, frames and steps in the service;
     the request schemas (and /docs) show the defaults of :mod:`motionclip.web.limits`.
+    ``backend_model`` overrides where a checkpoint's text backend weights are.
     """
-    service = MotionService(_load_model(model_or_checkpoint), limits)
+    service = MotionService(_load_model(model_or_checkpoint, backend_model), limits)
     if warm_up:
         service.warm_up()
     html, csp = _page()
@@ -72,7 +74,7 @@ def create_app(
         redoc_url=None,
     )
     app.state.service = service
-    app.add_middleware(BodySizeLimit, max_bytes=limits.max_body_bytes)
+    app.add_middleware(BodySizeLimit, max_bytes=limits.max_body_bytes, timeout_s=limits.body_timeout_s)
 
     @app.exception_handler(MotionCLIPError)
     async def _user_error(_: Request, exc: MotionCLIPError) -> JSONResponse:

@@ -7,6 +7,8 @@ from typing import Annotated, Optional
 
 import typer
 
+from motionclip.cli_common import BackendModelOpt
+
 
 def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on (127.0.0.1 = this machine only).")] = "127.0.0.1",
@@ -15,13 +17,14 @@ def serve(
         Optional[Path], typer.Option("--checkpoint", "-c", help="Model checkpoint (.safetensors); default: shipped.")
     ] = None,
     log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "info",
+    backend_model: BackendModelOpt = None,
 ) -> None:
     """Web page to type text and watch the motion in 3D (plus a JSON API, docs at /docs)."""
     import uvicorn
 
     from motionclip.web.app import create_app
 
-    app = create_app(checkpoint)
+    app = create_app(checkpoint, backend_model=backend_model)
     shown = "localhost" if host in ("127.0.0.1", "0.0.0.0", "::") else host
     typer.echo(f"MotionCLIP web: http://{shown}:{port}/  (API docs: /docs; Ctrl+C to stop)", err=True)
     uvicorn.run(app, host=host, port=port, log_level=log_level)

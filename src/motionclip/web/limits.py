@@ -15,8 +15,16 @@ class Limits:
     max_steps: int = 12
     max_classes: int = 50
     max_upload_bytes: int = 2 * 1024 * 1024
+    max_upload_inflated_bytes: int = 32 * 1024 * 1024
+    """A gzip upload may inflate to this much (real takes are a few MB); more is a 400."""
+    max_upload_cells: int = 1_000_000
+    """Frames x joints of an upload, checked on its MOTION header before parsing."""
     max_body_bytes: int = 2 * 1024 * 1024 + 64 * 1024
     """Whole request body (upload plus multipart framing); larger requests get 413."""
+    body_timeout_s: float = 30.0
+    """A request body must arrive within this many seconds of the request (slow bodies,
+    conflicting Transfer-Encoding/Content-Length framing); otherwise 408 and the
+    connection is closed."""
     max_scale: float = 10.0
     video_size: int = 320
     max_renders: int = 1

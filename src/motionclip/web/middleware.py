@@ -1,7 +1,8 @@
-"""ASGI middleware: a hard cap on request body size (413 before the app parses anything)."""
+"""ASGI middleware: hard caps on request body size and read time (413/408 before the app parses anything)."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
@@ -14,15 +15,19 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 
 class BodySizeLimit:
-    """Reject HTTP requests whose body exceeds ``max_bytes`` with 413 JSON.
+    """Reject HTTP requests whose body exceeds ``max_bytes`` (413 JSON) or does not arrive
+    within ``timeout_s`` of the request (408 JSON, connection closed).
 
-    A declared Content-Length is checked first; otherwise (chunked uploads) the body is
-    buffered up to the cap and replayed to the app, so nothing downstream sees more.
+    A declared Content-Length is checked first; then the body (declared or chunked) is
+    read here, up to the cap and under one deadline, and replayed to the app, so nothing
+    downstream sees more, and a slow or mis-framed body (e.g. conflicting
+    Transfer-Encoding and Content-Length) cannot hold a connection open.
     """
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, timeout_s: float = 30.0) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.timeout_s = timeout_s
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope.get("method") in ("GET", "HEAD", "OPTIONS"):
@@ -32,35 +37,48 @@ class BodySizeLimit:
         declared = headers.get(b"content-length")
         if declared is not None:
             try:
-                too_big = int(declared) > self.max_bytes
+                size = int(declared)
             except ValueError:
                 await _reply(send, 400, "invalid Content-Length header")
                 return
-            if too_big:
-                await _reply(send, 413, self._message(int(declared)))
+            if size < 0:
+                await _reply(send, 400, "invalid Content-Length header")
                 return
-            await self.app(scope, receive, send)
-            return
-        chunks: list[bytes] = []
-        size = 0
-        while True:
-            msg = await receive()
-            if msg["type"] == "http.disconnect":
-                return
-            body = msg.get("body", b"")
-            size += len(body)
             if size > self.max_bytes:
-                await _reply(send, 413, self._message(None))
+                await _reply(send, 413, self._message(size))
                 return
-            chunks.append(body)
-            if not msg.get("more_body", False):
-                break
-        replay = [{"type": "http.request", "body": b"".join(chunks), "more_body": False}]
+        try:
+            body = await asyncio.wait_for(self._read_body(receive), self.timeout_s)
+        except asyncio.TimeoutError:
+            await _reply(send, 408, f"request body not received within {self.timeout_s:g} s")
+            return
+        if body is None:  # client went away
+            return
+        if isinstance(body, int):
+            await _reply(send, 413, self._message(None))
+            return
+        replay = [{"type": "http.request", "body": body, "more_body": False}]
 
         async def replay_receive() -> Message:
             return replay.pop() if replay else await receive()
 
         await self.app(scope, replay_receive, send)
+
+    async def _read_body(self, receive: Receive) -> bytes | int | None:
+        """The whole body; its size so far (int) once over the cap; None on disconnect."""
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            msg = await receive()
+            if msg["type"] == "http.disconnect":
+                return None
+            body = msg.get("body", b"")
+            size += len(body)
+            if size > self.max_bytes:
+                return size
+            chunks.append(body)
+            if not msg.get("more_body", False):
+                return b"".join(chunks)
 
     def _message(self, size: int | None) -> str:
         got = f" ({size} bytes)" if size is not None else ""

@@ -11,6 +11,7 @@ is several times cheaper than one at a time under load.
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import tempfile
@@ -25,6 +26,7 @@ import numpy as np
 import torch
 
 from motionclip.data.bvh import bvh_text, read_bvh
+from motionclip.data.canonical import resample, resampled_length
 from motionclip.data.motion import Motion
 from motionclip.errors import MotionCLIPError
 from motionclip.model.motionclip import MotionCLIP
@@ -176,15 +178,25 @@ class MotionService:
         is parsed before the model lock is taken."""
         from motionclip.apps.classify import classify_motion
 
-        motion = parse_bvh_bytes(data, filename)
+        from motionclip.apps.sources import to_model_skeleton
+        from motionclip.data.up_axis import to_y_up
+
+        # parsing, up axis, retargeting, cropping and resampling happen before the model
+        # lock: a slow upload never makes other requests wait
+        raw_motion = parse_bvh_bytes(
+            data, filename, max_bytes=self.limits.max_upload_inflated_bytes, max_cells=self.limits.max_upload_cells
+        )
+        motion = to_model_skeleton(self.model, to_y_up(raw_motion, "auto")[0])
         motion, cropped = self._fit_length(motion)
+        frames, fps = len(motion), motion.fps
+        motion = resample(motion, self.model.fps)
         with self._lock:
             self.requests += 1
             preds = classify_motion(self.model, motion, classes, top_k, raw)
         return {
             "file": filename,
-            "frames": len(motion),
-            "fps": motion.fps,
+            "frames": frames,
+            "fps": fps,
             "cropped": cropped,
             "top": [
                 {"label": p.label, "prompt": p.prompt, "probability": p.probability, "cosine": p.cosine}
@@ -193,11 +205,17 @@ class MotionService:
         }
 
     def _fit_length(self, motion: Motion) -> tuple[Motion, bool]:
-        """Keep the first ``max_frames`` (at the model's fps) of a long upload."""
-        keep = int(self.model.cfg.max_frames * motion.fps / self.model.fps)
-        if len(motion) > keep >= 1:
-            return motion[:keep], True
-        return motion, False
+        """Keep the first ``max_frames`` (at the model's fps) of a long upload.
+
+        The crop is by duration and happens before resampling, so an upload with a very
+        long Frame Time cannot resample into millions of frames."""
+        limit = int(self.model.cfg.max_frames)
+        if resampled_length(len(motion), motion.fps, self.model.fps) <= limit:
+            return motion, False
+        keep = max(1, int(math.floor((limit - 1) * motion.fps / self.model.fps + 1e-9)) + 1)
+        while keep > 1 and resampled_length(keep, motion.fps, self.model.fps) > limit:
+            keep -= 1
+        return motion[:keep], True
 
     # -- outputs ---------------------------------------------------------------------------
     def motion_payload(self, motion: Motion, text: str, **extra: Any) -> dict[str, Any]:
@@ -246,8 +264,11 @@ class MotionService:
         }
 
 
-def parse_bvh_bytes(data: bytes, filename: str) -> Motion:
-    """Read uploaded BVH bytes (plain or gzip) via a private temp file; errors name the upload."""
+def parse_bvh_bytes(data: bytes, filename: str, max_bytes: int | None = None, max_cells: int | None = None) -> Motion:
+    """Read uploaded BVH bytes (plain or gzip) via a private temp file; errors name the upload.
+
+    ``max_bytes`` caps the inflated size and ``max_cells`` the frames x joints (checked on
+    the header, before parsing); see :func:`motionclip.data.bvh.read_bvh`."""
     if not data:
         raise MotionCLIPError(f"{filename}: the uploaded file is empty")
     fd, tmp = tempfile.mkstemp(prefix="motionclip-upload-", suffix=".bvh")
@@ -255,7 +276,7 @@ def parse_bvh_bytes(data: bytes, filename: str) -> Motion:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
         try:
-            return read_bvh(tmp)
+            return read_bvh(tmp, max_bytes=max_bytes, max_cells=max_cells)
         except MotionCLIPError as exc:
             raise MotionCLIPError(str(exc).replace(tmp, filename)) from None
         except (ValueError, IndexError, RuntimeError) as exc:  # anything the parser did not foresee

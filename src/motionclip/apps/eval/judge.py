@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
@@ -25,8 +26,7 @@ from typing import Any
 
 import torch
 import torch.nn.functional as F
-from safetensors import SafetensorError
-from safetensors.torch import load_file, safe_open, save_file
+from safetensors.torch import save_file
 from torch import nn
 
 from motionclip.apps.windows import batches, split_indices
@@ -34,7 +34,7 @@ from motionclip.data.cache import MotionCache
 from motionclip.data.fk import forward_kinematics
 from motionclip.data.rotations import sixd_to_matrix
 from motionclip.errors import MotionCLIPError
-from motionclip.io_utils import atomic_path
+from motionclip.io_utils import atomic_path, read_safetensors
 
 FORMAT = "motionclip-judge-v1"
 META_KEY = "motionclip-judge"
@@ -282,19 +282,12 @@ def save_judge(judge: Judge, path: str | Path, cache: MotionCache, summary: dict
 def load_judge(path: str | Path) -> tuple[Judge, dict[str, Any]]:
     """A judge and its JSON description."""
     p = Path(path)
-    if not p.is_file():
+    if not p.exists():
         raise JudgeError(f"{p}: judge not found (train one with `motionclip eval train-judge`)")
-    try:
-        with safe_open(str(p), framework="pt") as fh:
-            raw = (fh.metadata() or {}).get(META_KEY)
-        state = load_file(str(p))
-    except (SafetensorError, OSError, ValueError) as exc:
-        raise JudgeError(f"{p}: not a readable judge file ({exc})") from None
-    if raw is None:
-        raise JudgeError(f"{p}: not a judge file (no {META_KEY} metadata)")
-    meta = json.loads(raw)
+    state, meta = read_safetensors(p, META_KEY, "judge file", JudgeError)
     if meta.get("format") != FORMAT:
         raise JudgeError(f"{p}: unsupported judge format {meta.get('format')!r}")
+    _check_judge_meta(meta, p)
     try:
         judge = Judge(
             meta["skeleton"]["parents"],
@@ -304,9 +297,35 @@ def load_judge(path: str | Path) -> tuple[Judge, dict[str, Any]]:
             JudgeConfig(**meta["config"]),
         )
         judge.load_state_dict(state, strict=True)
-    except (KeyError, TypeError, RuntimeError) as exc:
+    except (KeyError, TypeError, ValueError, RuntimeError) as exc:
         raise JudgeError(f"{p}: judge weights do not match its description ({exc})") from None
     return judge.eval(), meta
+
+
+def _check_judge_meta(meta: dict[str, Any], p: Path) -> None:
+    """Types and ranges of the judge's JSON description (what evaluation reads from it)."""
+
+    def strings(value: Any) -> bool:
+        return isinstance(value, list) and all(isinstance(v, str) for v in value)
+
+    for key in ("contents", "styles", "datasets"):
+        if not strings(meta.get(key)) or (key != "datasets" and not meta[key]):
+            raise JudgeError(f"{p}: judge metadata {key!r} must be a non-empty list of strings")
+    window, fps = meta.get("window"), meta.get("fps")
+    if not (isinstance(window, int) and not isinstance(window, bool) and window >= 1):
+        raise JudgeError(f"{p}: judge metadata 'window' must be a positive integer, got {window!r}")
+    if not (isinstance(fps, (int, float)) and not isinstance(fps, bool) and math.isfinite(fps) and fps > 0):
+        raise JudgeError(f"{p}: judge metadata 'fps' must be a positive number, got {fps!r}")
+    sk = meta.get("skeleton")
+    if not (isinstance(sk, dict) and strings(sk.get("names")) and isinstance(sk.get("parents"), list)):
+        raise JudgeError(f"{p}: judge metadata 'skeleton' must have 'names' and 'parents' lists")
+    parents = sk["parents"]
+    if len(parents) != len(sk["names"]) or not all(
+        isinstance(x, int) and not isinstance(x, bool) and -1 <= x < j for j, x in enumerate(parents)
+    ):
+        raise JudgeError(f"{p}: judge skeleton parents must precede their children (one per joint)")
+    if not isinstance(meta.get("config"), dict):
+        raise JudgeError(f"{p}: judge metadata 'config' must be an object")
 
 
 def check_judge(meta: dict[str, Any], cache: MotionCache, path: str | Path = "judge") -> None:

@@ -1,0 +1,139 @@
+"""Hostile uploads and connections: size and time limits are checked before work, outside the
+model lock, and a slow or mis-framed body does not hold the server."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import re
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from motionclip.web.limits import Limits
+
+
+def _classify(client, data: bytes, name: str = "clip.bvh"):  # noqa: ANN001, ANN202
+    return client.post("/api/classify", files={"file": (name, io.BytesIO(data), "text/plain")}, data={"classes": "walk, run"})
+
+
+def _with_frame_time(bvh: bytes, frame_time: str) -> bytes:
+    return re.sub(rb"Frame Time: \S+", b"Frame Time: " + frame_time.encode(), bvh)
+
+
+@pytest.mark.parametrize("frame_time", ["1e6", "100", "1e-9"])
+def test_extreme_frame_time_is_refused_on_the_header(client, walk_bvh: Path, frame_time: str) -> None:  # noqa: ANN001
+    # 100 s per frame: 60 frames would have been resampled to 180 000 before any length check
+    t0 = time.perf_counter()
+    r = _classify(client, _with_frame_time(walk_bvh.read_bytes(), frame_time))
+    assert r.status_code == 400, r.text
+    assert "Frame Time" in r.json()["detail"] and "clip.bvh" in r.json()["detail"]
+    assert time.perf_counter() - t0 < 5
+
+
+def test_slow_frame_rate_upload_is_cropped_before_resampling(client, walk_bvh: Path) -> None:  # noqa: ANN001
+    r = _classify(client, _with_frame_time(walk_bvh.read_bytes(), "10"))  # the slowest accepted rate
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["fps"] == pytest.approx(0.1)
+    assert body["frames"] <= 60
+
+
+@pytest.fixture(scope="module")
+def strict_client(web_model) -> Iterator:  # noqa: ANN001
+    from fastapi.testclient import TestClient
+
+    from motionclip.web import create_app
+
+    app = create_app(web_model, limits=Limits(max_upload_cells=1000, max_upload_inflated_bytes=64 * 1024), warm_up=False)
+    with TestClient(app) as c:
+        yield c
+
+
+def test_frames_times_joints_limit_checked_on_the_header(strict_client, walk_bvh: Path) -> None:  # noqa: ANN001
+    r = _classify(strict_client, walk_bvh.read_bytes())  # 60 frames x 21 joints > 1000
+    assert r.status_code == 400, r.text
+    assert "frames x" in r.json()["detail"] and "1000" in r.json()["detail"]
+
+
+def test_inflated_size_limit_of_gzip_uploads(strict_client, walk_bvh: Path) -> None:  # noqa: ANN001
+    data = gzip.compress(walk_bvh.read_bytes() + b"\n" * 100_000)
+    assert len(data) < 64 * 1024
+    r = _classify(strict_client, data, "clip.bvh.gz")
+    assert r.status_code == 400, r.text
+    assert "inflates to more than 64 KiB" in r.json()["detail"]
+
+
+def test_bad_uploads_are_answered_while_the_model_is_busy(client, web_app, walk_bvh: Path) -> None:  # noqa: ANN001
+    """Parsing, skeleton check, crop and resampling run before the model lock is taken."""
+    text = walk_bvh.read_text()
+    foreign = text.replace("Hips", "Pelvis")  # parses, but is not the model's skeleton
+    service = web_app.state.service
+    results: list = []
+    with service._lock:  # a long generation holds the model
+        worker = threading.Thread(target=lambda: results.append(_classify(client, foreign.encode())))
+        worker.start()
+        worker.join(timeout=20)
+        finished = not worker.is_alive()
+    worker.join()
+    assert finished, "a bad upload waited for the model lock"
+    assert results[0].status_code == 400 and "skeleton" in results[0].json()["detail"]
+
+
+@pytest.fixture(scope="module")
+def impatient_server(web_model) -> Iterator[tuple[str, int]]:  # noqa: ANN001
+    import uvicorn
+    from web_helpers import free_port
+
+    from motionclip.web import create_app
+
+    app = create_app(web_model, limits=Limits(body_timeout_s=1.0), warm_up=False)
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="critical"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        assert time.monotonic() < deadline and thread.is_alive(), "uvicorn did not start"
+        time.sleep(0.05)
+    yield "127.0.0.1", port
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+def _raw(addr: tuple[str, int], head: str, body: bytes, wait_s: float = 15.0) -> tuple[bytes, float]:
+    """Send a raw request (the body possibly incomplete); return what came back and when."""
+    t0 = time.monotonic()
+    with socket.create_connection(addr, timeout=wait_s) as s:
+        s.sendall(head.replace("\n", "\r\n").encode() + b"\r\n" + body)
+        reply = b""
+        try:
+            while chunk := s.recv(65536):
+                reply += chunk
+        except TimeoutError:
+            pass
+    return reply, time.monotonic() - t0
+
+
+@pytest.mark.parametrize(
+    "head, body",
+    [
+        # slow body: 10 of the declared 1000 bytes, then nothing
+        ("POST /api/generate HTTP/1.1\nHost: x\nContent-Type: application/json\nContent-Length: 1000\n", b'{"text": "w'),
+        # conflicting framing: chunked and a Content-Length, chunk never finished
+        (
+            "POST /api/generate HTTP/1.1\nHost: x\nContent-Type: application/json\n"
+            "Transfer-Encoding: chunked\nContent-Length: 5\n",
+            b"ff\r\n{\"text\"",
+        ),
+    ],
+)
+def test_slow_or_misframed_bodies_are_not_held_open(impatient_server, head: str, body: bytes) -> None:  # noqa: ANN001
+    reply, took = _raw(impatient_server, head, body)
+    assert took < 10, f"connection held {took:.1f} s"
+    status = reply.split(b"\r\n", 1)[0]
+    assert status.startswith(b"HTTP/1.1 4"), reply[:200]
