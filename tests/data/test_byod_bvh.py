@@ -216,3 +216,10 @@ def test_render_stands_a_blender_z_up_bvh_upright(tmp_path: Path) -> None:
     assert "detected Z-up; converted to Y-up" in r.output and (tmp_path / "b.png").is_file()
     r = runner.invoke(app, ["render", str(path), "-o", str(tmp_path / "b.png"), "--up", "sideways"])
     assert isinstance(r.exception, MotionCLIPError) and "unknown up axis 'sideways'" in str(r.exception)
+
+
+def test_a_broken_file_with_several_spans_is_reported_once(tmp_path: Path) -> None:
+    root = write_bvh_folder(tmp_path / "d", per_action=1, segments=True)
+    (root / "long.bvh").write_text("HIERARCHY\nROOT Hips\n{\n")
+    res = prepare_dataset("bvh", root, tmp_path / "c.safetensors", CFG, workers=1, progress=False)
+    assert sum("long.bvh" in p for p in res["problems"]) == 1 and res["takes"] == 4

@@ -292,10 +292,13 @@ def prepare_dataset(
 
     kept: list[tuple[Take, TakeArrays]] = []
     short = 0
+    failed: set[str] = set()
     for take in found.takes:
         res = loaded[str(take.path)]
         if isinstance(res, str):
-            problems.append(f"{take.path.name}: {res}; skipped")
+            if str(take.path) not in failed:  # once per file, however many spans it has
+                failed.add(str(take.path))
+                problems.append(f"{take.path.name}: {res}; skipped")
             continue
         conformed = _conform(res, reference) if reference is not None else None
         if conformed is None:
