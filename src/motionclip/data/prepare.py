@@ -395,6 +395,13 @@ def _reader(source: str, opts: SourceOptions) -> Reader:
     """The file reader for ``source``, with its options checked up front."""
     from motionclip.data.up_axis import check_up
 
+    used = {"bvh": {"labels", "up", "joint_map"}, "amass": {"labels", "annotations", "body_model"}}.get(source, set())
+    given = {"labels": opts.labels, "annotations": opts.annotations, "body_model": opts.body_model,
+             "up": None if opts.up == "auto" else opts.up, "joint_map": opts.joint_map}  # fmt: skip
+    stray = [k for k, v in given.items() if v is not None and k not in used]
+    if stray and source in ("bvh", "amass", "bandai-namco"):
+        flag = "--" + stray[0].replace("_", "-")
+        raise DatasetError(f"{flag} does not apply to --source {source}")
     if source == "amass":
         from motionclip.data.amass import load_body_models
 
