@@ -289,3 +289,17 @@ def test_a_body_model_folder_picks_each_sequence_by_gender(tmp_path: Path) -> No
     (tmp_path / "empty_dir").mkdir()
     with pytest.raises(MotionCLIPError, match="no male/, female/ or neutral/model.npz"):
         load_body_models(tmp_path / "empty_dir")
+
+
+def test_an_smpl_24_joint_model_gives_the_same_skeleton(tmp_path: Path, body_model: Path) -> None:
+    data = dict(np.load(body_model))
+    keep = list(range(22)) + [25, 40]  # SMPL's hand joints where SMPL-H has the middle finger's base
+    data["J_regressor"] = data["J_regressor"][keep]
+    parents = [4294967295, *[int(p) for p in data["kintree_table"][0, 1:22]], 20, 21]
+    data["kintree_table"] = np.array([parents, list(range(24))], dtype=np.int64)
+    np.savez(tmp_path / "smpl.npz", **data)
+    assert np.allclose(load_body_model(tmp_path / "smpl.npz").offsets(), load_body_model(body_model).offsets())
+    data["kintree_table"] = np.array([[4294967295] + [0] * 23, list(range(24))], dtype=np.int64)
+    np.savez(tmp_path / "star.npz", **data)
+    with pytest.raises(MotionCLIPError, match="kintree_table is not the SMPL body tree"):
+        load_body_model(tmp_path / "star.npz")

@@ -202,6 +202,12 @@ def test_too_few_takes_train_without_validation(tmp_path: Path, embedding_cache_
         r = runner.invoke(app, ["train", "--data", str(cache), "--out", str(tmp_path / "run"), "--no-progress", *tiny])
     assert r.exit_code == 0, r.output + repr(r.exception)
     assert (tmp_path / "run" / "model.safetensors").is_file()
+    r = runner.invoke(app, ["eval", "run", "--data", str(cache), "-c", str(tmp_path / "run" / "model.safetensors")])
+    assert isinstance(r.exception, MotionCLIPError) and "try --split train" in str(r.exception)
+    r = runner.invoke(app, ["eval", "run", "--data", str(cache), "-c", str(tmp_path / "run" / "model.safetensors"),
+                            "--split", "train", "--json"])  # fmt: skip
+    assert r.exit_code == 0, r.output + repr(r.exception)
+    assert json.loads(r.output)["windows"] > 0
 
 
 def test_render_stands_a_blender_z_up_bvh_upright(tmp_path: Path) -> None:
@@ -216,3 +222,20 @@ def test_render_stands_a_blender_z_up_bvh_upright(tmp_path: Path) -> None:
     assert "detected Z-up; converted to Y-up" in r.output and (tmp_path / "b.png").is_file()
     r = runner.invoke(app, ["render", str(path), "-o", str(tmp_path / "b.png"), "--up", "sideways"])
     assert isinstance(r.exception, MotionCLIPError) and "unknown up axis 'sideways'" in str(r.exception)
+
+
+def test_a_broken_file_with_several_spans_is_reported_once(tmp_path: Path) -> None:
+    root = write_bvh_folder(tmp_path / "d", per_action=1, segments=True)
+    (root / "long.bvh").write_text("HIERARCHY\nROOT Hips\n{\n")
+    res = prepare_dataset("bvh", root, tmp_path / "c.safetensors", CFG, workers=1, progress=False)
+    assert sum("long.bvh" in p for p in res["problems"]) == 1 and res["takes"] == 4
+
+
+def test_options_of_other_sources_are_refused(tmp_path: Path) -> None:
+    root = write_bvh_folder(tmp_path / "d", per_action=1)
+    with pytest.raises(MotionCLIPError, match="--body-model does not apply to --source bvh"):
+        prepare_dataset("bvh", root, tmp_path / "c.safetensors", CFG, workers=1, progress=False,
+                        options=SourceOptions(body_model=tmp_path / "model.npz"))  # fmt: skip
+    with pytest.raises(MotionCLIPError, match="--up does not apply to --source bandai-namco"):
+        prepare_dataset("bandai-namco", root, tmp_path / "c.safetensors", CFG, workers=1, progress=False,
+                        options=SourceOptions(up="z"))  # fmt: skip

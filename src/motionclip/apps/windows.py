@@ -24,7 +24,9 @@ def split_indices(cache: MotionCache, split: str) -> torch.Tensor:
     """Window ids of a split; an empty split is an error, not an empty result."""
     idx = cache.window_indices(split)
     if len(idx) == 0:
-        raise DatasetError(f"{cache.path}: split {split!r} has no windows")
+        others = [s for s in ("test", "val", "train") if s != split and len(cache.window_indices(s))]
+        hint = f" (too few takes for this split; try --split {others[0]})" if others else ""
+        raise DatasetError(f"{cache.path}: split {split!r} has no windows{hint}")
     return idx
 
 

@@ -292,10 +292,13 @@ def prepare_dataset(
 
     kept: list[tuple[Take, TakeArrays]] = []
     short = 0
+    failed: set[str] = set()
     for take in found.takes:
         res = loaded[str(take.path)]
         if isinstance(res, str):
-            problems.append(f"{take.path.name}: {res}; skipped")
+            if str(take.path) not in failed:  # once per file, however many spans it has
+                failed.add(str(take.path))
+                problems.append(f"{take.path.name}: {res}; skipped")
             continue
         conformed = _conform(res, reference) if reference is not None else None
         if conformed is None:
@@ -392,6 +395,13 @@ def _reader(source: str, opts: SourceOptions) -> Reader:
     """The file reader for ``source``, with its options checked up front."""
     from motionclip.data.up_axis import check_up
 
+    used = {"bvh": {"labels", "up", "joint_map"}, "amass": {"labels", "annotations", "body_model"}}.get(source, set())
+    given = {"labels": opts.labels, "annotations": opts.annotations, "body_model": opts.body_model,
+             "up": None if opts.up == "auto" else opts.up, "joint_map": opts.joint_map}  # fmt: skip
+    stray = [k for k, v in given.items() if v is not None and k not in used]
+    if stray and source in ("bvh", "amass", "bandai-namco"):
+        flag = "--" + stray[0].replace("_", "-")
+        raise DatasetError(f"{flag} does not apply to --source {source}")
     if source == "amass":
         from motionclip.data.amass import load_body_models
 
