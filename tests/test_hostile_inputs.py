@@ -185,3 +185,16 @@ def test_model_settings_checked_at_checkpoint_load(tiny_checkpoint: Path, tmp_pa
         save_file(state, str(bad), metadata={"motionclip": json.dumps({**meta, **patch})})
         with pytest.raises(MotionCLIPError, match=message):
             load_checkpoint(bad)
+
+
+def test_prepare_removes_the_temporary_of_a_killed_run(synthetic_root: Path, tmp_path: Path) -> None:
+    from motionclip.config import DataConfig
+    from motionclip.data.prepare import prepare_dataset
+
+    out = tmp_path / "cache.safetensors"
+    stale = tmp_path / ".cache.safetensors.ab12cd34.safetensors"  # what atomic_path leaves on kill -9
+    stale.write_bytes(b"\0" * 100)
+    other = tmp_path / ".other.safetensors.ab12cd34.safetensors"
+    other.write_bytes(b"x")
+    prepare_dataset("bandai-namco", synthetic_root, out, DataConfig(window=30, stride=10), workers=1, progress=False)
+    assert out.is_file() and not stale.exists() and other.exists()
