@@ -91,9 +91,12 @@ def impatient_server(web_model) -> Iterator[tuple[str, int]]:  # noqa: ANN001
 
     from motionclip.web import create_app
 
+    from motionclip.web.protocol import header_deadline_protocol
+
     app = create_app(web_model, limits=Limits(body_timeout_s=1.0), warm_up=False)
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="critical"))
+    http = header_deadline_protocol(1.5)
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="critical", http=http))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20
@@ -137,3 +140,24 @@ def test_slow_or_misframed_bodies_are_not_held_open(impatient_server, head: str,
     assert took < 10, f"connection held {took:.1f} s"
     status = reply.split(b"\r\n", 1)[0]
     assert status.startswith(b"HTTP/1.1 4"), reply[:200]
+
+
+def test_slow_headers_are_not_held_open(impatient_server) -> None:  # noqa: ANN001
+    """Headers that never complete (slowloris) end with the connection closed."""
+    t0 = time.monotonic()
+    with socket.create_connection(impatient_server, timeout=15) as s:
+        s.sendall(b"POST /api/generate HTTP/1.1\r\nHost: x\r\n")
+        assert s.recv(100) == b""  # closed by the server, no answer
+    assert time.monotonic() - t0 < 10
+
+
+def test_keep_alive_connections_still_work(impatient_server) -> None:  # noqa: ANN001
+    """Two requests on one connection: the header deadline re-arms between them without cutting either."""
+    with socket.create_connection(impatient_server, timeout=15) as s:
+        for _ in range(2):
+            s.sendall(b"GET /api/health HTTP/1.1\r\nHost: x\r\n\r\n")
+            reply = b""
+            while b"}" not in reply:
+                reply += s.recv(4096)
+            assert reply.startswith(b"HTTP/1.1 200")
+            time.sleep(1.0)  # under the 1.5 s header deadline
