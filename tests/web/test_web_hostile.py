@@ -87,14 +87,15 @@ def test_bad_uploads_are_answered_while_the_model_is_busy(client, web_app, walk_
 @pytest.fixture(scope="module")
 def impatient_server(web_model) -> Iterator[tuple[str, int]]:  # noqa: ANN001
     import uvicorn
-    from conftest import free_port
 
     from motionclip.web import create_app
 
     from motionclip.web.protocol import header_deadline_protocol
 
     app = create_app(web_model, limits=Limits(body_timeout_s=1.0), warm_up=False)
-    port = free_port()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = int(probe.getsockname()[1])
     http = header_deadline_protocol(1.5)
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="critical", http=http))
     thread = threading.Thread(target=server.run, daemon=True)
