@@ -28,7 +28,9 @@ _numbers = st.one_of(
     st.integers(-(10**30), 10**30).map(str),
     st.sampled_from(["nan", "inf", "-inf", "1e400", "0x10", "", "abc", "1,5", "--1", "1e-400"]),
 )
-_channel = st.sampled_from(["Xposition", "Yposition", "Zposition", "Xrotation", "Yrotation", "Zrotation", "Wrotation", ""])
+_channel = st.sampled_from(
+    ["Xposition", "Yposition", "Zposition", "Xrotation", "Yrotation", "Zrotation", "Wrotation", ""]
+)
 
 
 @st.composite
@@ -40,7 +42,11 @@ def bvh_texts(draw: st.DrawFn) -> str:
     for j in range(n):
         chans = draw(st.lists(_channel, max_size=7))
         declared = draw(st.one_of(st.just(len(chans)), st.integers(-2, 9)))
-        lines += [f"{'ROOT' if j == 0 else 'JOINT'} j{j}", "{", "OFFSET " + " ".join(draw(st.lists(_numbers, min_size=2, max_size=4)))]
+        lines += [
+            f"{'ROOT' if j == 0 else 'JOINT'} j{j}",
+            "{",
+            "OFFSET " + " ".join(draw(st.lists(_numbers, min_size=2, max_size=4))),
+        ]
         lines.append(f"CHANNELS {declared} {' '.join(chans)}")
         counts.append(len(chans))
         if draw(st.booleans()):
@@ -68,7 +74,11 @@ def _read_either(path: Path):  # noqa: ANN202
 
 
 @FUZZ
-@given(text=bvh_texts(), packing=st.sampled_from(["plain", "gzip", "truncated-gzip", "bytes-flipped"]), cut=st.integers(0, 400))
+@given(
+    text=bvh_texts(),
+    packing=st.sampled_from(["plain", "gzip", "truncated-gzip", "bytes-flipped"]),
+    cut=st.integers(0, 400),
+)
 def test_bvh_reader(tmp_path: Path, text: str, packing: str, cut: int) -> None:
     raw = text.encode()
     if packing == "gzip":
@@ -151,7 +161,9 @@ def test_cache_reader(synthetic_cache: Path, tmp_path_factory: pytest.TempPathFa
             elif how == "shape":
                 tensors[key] = t.flatten()[: data.draw(st.integers(0, max(0, t.numel())))]
             elif how == "dtype":
-                tensors[key] = t.to(data.draw(st.sampled_from([torch.float16, torch.int32, torch.uint8, torch.float64])))
+                tensors[key] = t.to(
+                    data.draw(st.sampled_from([torch.float16, torch.int32, torch.uint8, torch.float64]))
+                )
             elif how == "drop":
                 tensors.pop(key)
             elif t.is_floating_point() and t.numel():

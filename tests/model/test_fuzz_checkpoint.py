@@ -22,10 +22,17 @@ _json = st.recursive(
 )
 
 
-@settings(max_examples=30, deadline=None, derandomize=True, database=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=30,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(data=st.data())
-def test_checkpoint_loading(tiny_checkpoint: Path, tmp_path_factory: pytest.TempPathFactory, data: st.DataObject) -> None:
+def test_checkpoint_loading(
+    tiny_checkpoint: Path, tmp_path_factory: pytest.TempPathFactory, data: st.DataObject
+) -> None:
     from safetensors import safe_open
     from safetensors.torch import load_file, save_file
 

@@ -50,9 +50,13 @@ def test_openapi_conformance(fuzz_app, mode: str) -> None:  # noqa: ANN001
 
         run()
         checked.append(f"{operation.method.upper()} {operation.path}")
-    assert {"POST /api/generate", "POST /api/interpolate", "POST /api/edit", "POST /api/classify", "GET /api/download/bvh"} <= set(
-        checked
-    )
+    assert {
+        "POST /api/generate",
+        "POST /api/interpolate",
+        "POST /api/edit",
+        "POST /api/classify",
+        "GET /api/download/bvh",
+    } <= set(checked)
 
 
 # -- hand-made hostile requests -------------------------------------------------------------

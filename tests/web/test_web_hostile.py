@@ -18,7 +18,9 @@ from motionclip.web.limits import Limits
 
 
 def _classify(client, data: bytes, name: str = "clip.bvh"):  # noqa: ANN001, ANN202
-    return client.post("/api/classify", files={"file": (name, io.BytesIO(data), "text/plain")}, data={"classes": "walk, run"})
+    return client.post(
+        "/api/classify", files={"file": (name, io.BytesIO(data), "text/plain")}, data={"classes": "walk, run"}
+    )
 
 
 def _with_frame_time(bvh: bytes, frame_time: str) -> bytes:
@@ -49,7 +51,9 @@ def strict_client(web_model) -> Iterator:  # noqa: ANN001
 
     from motionclip.web import create_app
 
-    app = create_app(web_model, limits=Limits(max_upload_cells=1000, max_upload_inflated_bytes=64 * 1024), warm_up=False)
+    app = create_app(
+        web_model, limits=Limits(max_upload_cells=1000, max_upload_inflated_bytes=64 * 1024), warm_up=False
+    )
     with TestClient(app) as c:
         yield c
 
@@ -127,12 +131,15 @@ def _raw(addr: tuple[str, int], head: str, body: bytes, wait_s: float = 15.0) ->
     "head, body",
     [
         # slow body: 10 of the declared 1000 bytes, then nothing
-        ("POST /api/generate HTTP/1.1\nHost: x\nContent-Type: application/json\nContent-Length: 1000\n", b'{"text": "w'),
+        (
+            "POST /api/generate HTTP/1.1\nHost: x\nContent-Type: application/json\nContent-Length: 1000\n",
+            b'{"text": "w',
+        ),
         # conflicting framing: chunked and a Content-Length, chunk never finished
         (
             "POST /api/generate HTTP/1.1\nHost: x\nContent-Type: application/json\n"
             "Transfer-Encoding: chunked\nContent-Length: 5\n",
-            b"ff\r\n{\"text\"",
+            b'ff\r\n{"text"',
         ),
     ],
 )

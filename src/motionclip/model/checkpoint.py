@@ -108,7 +108,9 @@ def read_metadata(path: str | Path) -> dict[str, Any]:
     return meta
 
 
-def load_checkpoint(path: str | Path | None = None, device: str = "cpu", backend_model: str | None = None) -> MotionCLIP:
+def load_checkpoint(
+    path: str | Path | None = None, device: str = "cpu", backend_model: str | None = None
+) -> MotionCLIP:
     """Load a checkpoint into a ready (eval mode) :class:`MotionCLIP`; None = shipped.
 
     ``backend_model`` overrides where the text backend's weights are (a CLIP directory or hub
