@@ -142,3 +142,59 @@ def test_one_corrupt_take_is_reported_not_fatal(synthetic_root: Path, tmp_path: 
                               DataConfig(window=30, stride=10, val_fraction=0.25, test_fraction=0.25), workers=1,
                               progress=False)  # fmt: skip
     assert any(victim.name in p for p in summary["problems"]), summary["problems"]
+
+
+@pytest.mark.parametrize(
+    "section, value, message",
+    [
+        ({"activation": None}, None, "must be str"),
+        ({"num_layers": "many"}, None, "invalid literal"),
+        ({"num_layers": True}, None, "must be int"),
+        ({"dropout": [0.1]}, None, "must be float"),
+    ],
+)
+def test_config_values_of_the_wrong_type_are_one_line_errors(section: dict, value, message: str) -> None:  # noqa: ANN001
+    from motionclip.config import ModelConfig, from_dict
+
+    with pytest.raises(MotionCLIPError, match=message):
+        from_dict(ModelConfig, section)
+
+
+def test_config_text_values_are_parsed_like_overrides() -> None:
+    from motionclip.config import TrainConfig, from_dict
+
+    assert from_dict(TrainConfig, {"lr": "1e-3", "batch_size": "16"}).lr == 1e-3  # YAML reads 1e-3 as text
+
+
+def test_model_settings_checked_at_checkpoint_load(tiny_checkpoint: Path, tmp_path: Path) -> None:
+    import json
+
+    from safetensors import safe_open
+    from safetensors.torch import load_file, save_file
+
+    from motionclip.model.checkpoint import load_checkpoint
+
+    with safe_open(str(tiny_checkpoint), framework="pt") as fh:
+        meta = json.loads(fh.metadata()["motionclip"])
+    state = load_file(str(tiny_checkpoint))
+    for patch, message in (
+        ({"model": {**meta["model"], "activation": "swish"}}, "model.activation"),
+        ({"generation": {**meta["generation"], "top_k": 0}}, "generation.top_k"),
+    ):
+        bad = tmp_path / "bad.safetensors"
+        save_file(state, str(bad), metadata={"motionclip": json.dumps({**meta, **patch})})
+        with pytest.raises(MotionCLIPError, match=message):
+            load_checkpoint(bad)
+
+
+def test_prepare_removes_the_temporary_of_a_killed_run(synthetic_root: Path, tmp_path: Path) -> None:
+    from motionclip.config import DataConfig
+    from motionclip.data.prepare import prepare_dataset
+
+    out = tmp_path / "cache.safetensors"
+    stale = tmp_path / ".cache.safetensors.ab12cd34.safetensors"  # what atomic_path leaves on kill -9
+    stale.write_bytes(b"\0" * 100)
+    other = tmp_path / ".other.safetensors.ab12cd34.safetensors"
+    other.write_bytes(b"x")
+    prepare_dataset("bandai-namco", synthetic_root, out, DataConfig(window=30, stride=10), workers=1, progress=False)
+    assert out.is_file() and not stale.exists() and other.exists()

@@ -152,7 +152,8 @@ def train(
     accelerator: Annotated[Optional[str], typer.Option(help="cpu (default), gpu, auto.")] = None,
     progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
     backend_model: Annotated[
-        Optional[str], typer.Option("--backend-model", help="Text backend weights (CLIP directory or hub id); = clip_model=.")
+        Optional[str],
+        typer.Option("--backend-model", help="Text backend weights (CLIP directory or hub id); = clip_model=."),
     ] = None,
 ) -> None:
     """Train MotionCLIP on a prepared dataset (PyTorch Lightning)."""

@@ -168,11 +168,63 @@ def from_dict(cls: type, data: dict[str, Any]) -> Any:
         if key not in names:
             raise MotionCLIPError(f"unknown config key {key!r} for {cls.__name__}; known: {', '.join(names)}")
         default = getattr(cls(), key)
-        if dataclasses.is_dataclass(default) and isinstance(value, dict):
+        if dataclasses.is_dataclass(default):
+            if not isinstance(value, dict):
+                raise MotionCLIPError(f"config section {cls.__name__}.{key} must be a mapping, got {value!r}")
             kwargs[key] = from_dict(type(default), value)
         else:
-            kwargs[key] = value
+            kwargs[key] = _typed(cls, key, value, default)
     return cls(**kwargs)
+
+
+def _typed(cls: type, key: str, value: Any, default: Any) -> Any:
+    """``value`` as the type of the field's default (text is parsed as on the command line);
+    a value of another type is a one-line error, not a crash deep inside the model."""
+    if isinstance(value, str) and not isinstance(default, str):
+        try:
+            return _coerce(value, default)
+        except ValueError as exc:
+            raise MotionCLIPError(f"config key {cls.__name__}.{key}: {exc}") from None
+    kinds: dict[type, tuple[type, ...]] = {bool: (bool,), int: (int,), float: (int, float), str: (str,)}
+    want = next((v for k, v in kinds.items() if isinstance(default, k)), None)
+    if default is None or want is None:
+        return value
+    if not isinstance(value, want) or (isinstance(value, bool) and not isinstance(default, bool)):
+        raise MotionCLIPError(
+            f"config key {cls.__name__}.{key} must be {type(default).__name__}, got {type(value).__name__} {value!r}"
+        )
+    return float(value) if isinstance(default, float) else value
+
+
+ACTIVATIONS = ("gelu", "relu")
+
+
+def validate_generation_config(g: GenerationConfig) -> None:
+    """Ranges of the decoding settings a checkpoint stores."""
+    import math
+
+    if not (math.isfinite(g.bank_weight) and 0.0 <= g.bank_weight <= 1.0):
+        raise MotionCLIPError(f"generation.bank_weight must be in [0, 1], got {g.bank_weight}")
+    if g.top_k < 1:
+        raise MotionCLIPError(f"generation.top_k must be >= 1, got {g.top_k}")
+    if not (math.isfinite(g.temperature) and g.temperature > 0):
+        raise MotionCLIPError(f"generation.temperature must be > 0, got {g.temperature}")
+
+
+def validate_model_config(m: ModelConfig) -> None:
+    """Ranges of the model settings (training and checkpoint loading both check them)."""
+    import math
+
+    if m.num_layers < 1 or m.num_heads < 1 or m.ff_size < 1:
+        raise MotionCLIPError("model.num_layers, num_heads and ff_size must be >= 1")
+    if not (math.isfinite(m.dropout) and 0.0 <= m.dropout < 1.0):
+        raise MotionCLIPError(f"model.dropout must be in [0, 1), got {m.dropout}")
+    if m.activation not in ACTIVATIONS:
+        raise MotionCLIPError(f"model.activation must be one of {', '.join(ACTIVATIONS)}, got {m.activation!r}")
+    if m.max_frames < 1 or m.latent_dim < 1:
+        raise MotionCLIPError(f"model.max_frames and latent_dim must be >= 1, got {m.max_frames}, {m.latent_dim}")
+    if m.latent_dim % m.num_heads:
+        raise MotionCLIPError(f"model.num_heads={m.num_heads} must divide latent_dim={m.latent_dim}")
 
 
 def apply_overrides(cfg: Any, overrides: list[str]) -> Any:
@@ -240,6 +292,8 @@ def validate_run_config(cfg: TrainRunConfig) -> None:
         raise MotionCLIPError("model.num_layers, num_heads and ff_size must be >= 1")
     if not 0.0 <= m.dropout < 1.0:
         raise MotionCLIPError(f"model.dropout must be in [0, 1), got {m.dropout}")
+    if m.activation not in ACTIVATIONS:
+        raise MotionCLIPError(f"model.activation must be one of {', '.join(ACTIVATIONS)}, got {m.activation!r}")
     weights = ("rotation", "position", "velocity", "acceleration", "trajectory", "text", "image", "contrastive")
     for name in (*weights, "text_reconstruction"):
         w = getattr(cfg.loss, name)

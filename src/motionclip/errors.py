@@ -25,3 +25,9 @@ class CheckpointError(MotionCLIPError, ValueError):
 
 class DatasetError(MotionCLIPError, ValueError):
     """A dataset folder or cache file cannot be used."""
+
+
+def one_line(exc: BaseException, limit: int = 300) -> str:
+    """A library exception's message as one line (torch's state-dict errors span many)."""
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text if len(text) <= limit else text[: limit - 3] + "..."

@@ -112,7 +112,7 @@ def read_safetensors(
     try:
         meta = json.loads(raw, parse_constant=_no_constants)
     except (ValueError, RecursionError) as exc:
-        raise error(f"{p}: corrupt {kind or what} metadata ({exc})") from None
+        raise error(f"{p}: corrupt {kind or what} metadata (not valid JSON: {exc})") from None
     if not isinstance(meta, dict):
         raise error(f"{p}: {what} metadata must be a JSON object, got {type(meta).__name__}")
     for name, t in tensors.items() if finite else ():

@@ -31,8 +31,18 @@ def test_local_backend_folder_is_stored_relative_to_the_checkpoint(tiny_model, t
 
 @pytest.mark.parametrize(
     "command",
-    [["generate"], ["interpolate"], ["edit"], ["classify"], ["retrieve"], ["eval", "run"], ["eval", "long"], ["serve"],
-     ["train"], ["data", "render-frames"]],
+    [
+        ["generate"],
+        ["interpolate"],
+        ["edit"],
+        ["classify"],
+        ["retrieve"],
+        ["eval", "run"],
+        ["eval", "long"],
+        ["serve"],
+        ["train"],
+        ["data", "render-frames"],
+    ],
 )
 def test_every_model_command_takes_backend_model(command: list[str]) -> None:
     r = CliRunner().invoke(app, [*command, "--help"], env={"COLUMNS": "200"})

@@ -29,11 +29,15 @@ def _model_step(run_dir: Path, name: str = "model.safetensors") -> int:
 
 
 def _temps(run_dir: Path) -> list[str]:
-    return sorted(p.name for d in (run_dir, run_dir / "checkpoints") if d.is_dir() for p in d.iterdir() if p.name.startswith("."))
+    return sorted(
+        p.name for d in (run_dir, run_dir / "checkpoints") if d.is_dir() for p in d.iterdir() if p.name.startswith(".")
+    )
 
 
 def test_step_limit_between_intervals_still_writes_last(synthetic_cache: Path, tmp_path: Path) -> None:
-    summary = train(synthetic_cache, quick_run(steps=3, checkpoint_every=1000), tmp_path, progress=False, log=lambda *_: None)
+    summary = train(
+        synthetic_cache, quick_run(steps=3, checkpoint_every=1000), tmp_path, progress=False, log=lambda *_: None
+    )
     assert summary["global_step"] == 3 and summary["stopped_by"] == "finished"
     assert checkpoint_step(tmp_path / "checkpoints" / "last.ckpt") == 3
 
@@ -41,7 +45,11 @@ def test_step_limit_between_intervals_still_writes_last(synthetic_cache: Path, t
 def test_stale_temporaries_are_removed_on_start(synthetic_cache: Path, tmp_path: Path) -> None:
     ckpts = tmp_path / "checkpoints"
     ckpts.mkdir(parents=True)
-    stale = [ckpts / ".step0000002.ckpt.k2j4h6g8.tmp", ckpts / ".last.ckpt.abc_1234.tmp", tmp_path / ".model.safetensors.zz99yy88.safetensors"]
+    stale = [
+        ckpts / ".step0000002.ckpt.k2j4h6g8.tmp",
+        ckpts / ".last.ckpt.abc_1234.tmp",
+        tmp_path / ".model.safetensors.zz99yy88.safetensors",
+    ]
     for p in stale:
         p.write_bytes(b"\0" * 1000)
     keep = [tmp_path / "notes.txt", ckpts / ".keep", tmp_path / ".hidden.cfg"]
@@ -72,7 +80,14 @@ def test_resume_last_takes_the_newest_complete_checkpoint(synthetic_cache: Path,
     # a kill between the step file and last.ckpt: last.ckpt lags step0000004
     shutil.copy(ckpts / "step0000002.ckpt", ckpts / "last.ckpt")
     messages: list[str] = []
-    out = train(synthetic_cache, quick_run(steps=6, checkpoint_every=2), tmp_path, resume="last", progress=False, log=messages.append)
+    out = train(
+        synthetic_cache,
+        quick_run(steps=6, checkpoint_every=2),
+        tmp_path,
+        resume="last",
+        progress=False,
+        log=messages.append,
+    )
     assert any("step0000004.ckpt (step 4)" in m for m in messages), messages
     assert out["global_step"] == 6
 
@@ -82,8 +97,12 @@ def test_resume_from_an_older_checkpoint_keeps_the_newer_model(synthetic_cache: 
     before = (tmp_path / "model.safetensors").read_bytes()
     messages: list[str] = []
     out = train(
-        synthetic_cache, quick_run(steps=3), tmp_path, resume=tmp_path / "checkpoints" / "step0000002.ckpt",
-        progress=False, log=messages.append,
+        synthetic_cache,
+        quick_run(steps=3),
+        tmp_path,
+        resume=tmp_path / "checkpoints" / "step0000002.ckpt",
+        progress=False,
+        log=messages.append,
     )
     assert out["global_step"] == 3
     assert (tmp_path / "model.safetensors").read_bytes() == before  # step 4 kept
@@ -130,7 +149,9 @@ def _signal_at_step(monkeypatch: pytest.MonkeyPatch, signum: int, step: int) -> 
     monkeypatch.setattr(MotionCLIPModule, "on_train_batch_end", on_train_batch_end, raising=False)
 
 
-def test_ctrl_c_stops_after_the_step_and_writes_last(synthetic_cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_ctrl_c_stops_after_the_step_and_writes_last(
+    synthetic_cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     _signal_at_step(monkeypatch, signal.SIGINT, 2)
     out = train(synthetic_cache, quick_run(steps=1000), tmp_path, progress=False, log=lambda *_: None)
     assert out["stopped_by"] == "Ctrl+C" and 2 <= out["global_step"] <= 3
@@ -163,10 +184,17 @@ train(sys.argv[1], quick_run(steps=1_000_000, checkpoint_every=2), sys.argv[2], 
 
 def test_kill_9_then_resume_loses_at_most_one_interval(synthetic_cache: Path, tmp_path: Path) -> None:
     tests = Path(__file__).resolve().parents[1]
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(Path(__import__("motionclip").__file__).parents[1]), os.environ.get("PYTHONPATH", "")])}
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(
+            [str(Path(__import__("motionclip").__file__).parents[1]), os.environ.get("PYTHONPATH", "")]
+        ),
+    }
     proc = subprocess.Popen(
         [sys.executable, "-c", _TRAIN_FOREVER, str(synthetic_cache), str(tmp_path), str(tests / "model"), str(tests)],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
     ckpts = tmp_path / "checkpoints"
     deadline = time.monotonic() + 120
@@ -181,8 +209,14 @@ def test_kill_9_then_resume_loses_at_most_one_interval(synthetic_cache: Path, tm
         proc.wait()
     complete = max(s for p in ckpts.glob("*.ckpt") if (s := checkpoint_step(p)) is not None)
     messages: list[str] = []
-    out = train(synthetic_cache, quick_run(steps=complete + 2, checkpoint_every=2), tmp_path, resume="last",
-                progress=False, log=messages.append)
+    out = train(
+        synthetic_cache,
+        quick_run(steps=complete + 2, checkpoint_every=2),
+        tmp_path,
+        resume="last",
+        progress=False,
+        log=messages.append,
+    )
     assert any(f"(step {complete})" in m for m in messages), messages  # the newest complete checkpoint
     assert out["global_step"] == complete + 2
     assert _temps(tmp_path) == [], _temps(tmp_path)

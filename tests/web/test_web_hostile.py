@@ -18,7 +18,9 @@ from motionclip.web.limits import Limits
 
 
 def _classify(client, data: bytes, name: str = "clip.bvh"):  # noqa: ANN001, ANN202
-    return client.post("/api/classify", files={"file": (name, io.BytesIO(data), "text/plain")}, data={"classes": "walk, run"})
+    return client.post(
+        "/api/classify", files={"file": (name, io.BytesIO(data), "text/plain")}, data={"classes": "walk, run"}
+    )
 
 
 def _with_frame_time(bvh: bytes, frame_time: str) -> bytes:
@@ -49,7 +51,9 @@ def strict_client(web_model) -> Iterator:  # noqa: ANN001
 
     from motionclip.web import create_app
 
-    app = create_app(web_model, limits=Limits(max_upload_cells=1000, max_upload_inflated_bytes=64 * 1024), warm_up=False)
+    app = create_app(
+        web_model, limits=Limits(max_upload_cells=1000, max_upload_inflated_bytes=64 * 1024), warm_up=False
+    )
     with TestClient(app) as c:
         yield c
 
@@ -91,9 +95,14 @@ def impatient_server(web_model) -> Iterator[tuple[str, int]]:  # noqa: ANN001
 
     from motionclip.web import create_app
 
+    from motionclip.web.protocol import header_deadline_protocol
+
     app = create_app(web_model, limits=Limits(body_timeout_s=1.0), warm_up=False)
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="critical"))
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = int(probe.getsockname()[1])
+    http = header_deadline_protocol(1.5)
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="critical", http=http))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20
@@ -123,12 +132,15 @@ def _raw(addr: tuple[str, int], head: str, body: bytes, wait_s: float = 15.0) ->
     "head, body",
     [
         # slow body: 10 of the declared 1000 bytes, then nothing
-        ("POST /api/generate HTTP/1.1\nHost: x\nContent-Type: application/json\nContent-Length: 1000\n", b'{"text": "w'),
+        (
+            "POST /api/generate HTTP/1.1\nHost: x\nContent-Type: application/json\nContent-Length: 1000\n",
+            b'{"text": "w',
+        ),
         # conflicting framing: chunked and a Content-Length, chunk never finished
         (
             "POST /api/generate HTTP/1.1\nHost: x\nContent-Type: application/json\n"
             "Transfer-Encoding: chunked\nContent-Length: 5\n",
-            b"ff\r\n{\"text\"",
+            b'ff\r\n{"text"',
         ),
     ],
 )
@@ -137,3 +149,24 @@ def test_slow_or_misframed_bodies_are_not_held_open(impatient_server, head: str,
     assert took < 10, f"connection held {took:.1f} s"
     status = reply.split(b"\r\n", 1)[0]
     assert status.startswith(b"HTTP/1.1 4"), reply[:200]
+
+
+def test_slow_headers_are_not_held_open(impatient_server) -> None:  # noqa: ANN001
+    """Headers that never complete (slowloris) end with the connection closed."""
+    t0 = time.monotonic()
+    with socket.create_connection(impatient_server, timeout=15) as s:
+        s.sendall(b"POST /api/generate HTTP/1.1\r\nHost: x\r\n")
+        assert s.recv(100) == b""  # closed by the server, no answer
+    assert time.monotonic() - t0 < 10
+
+
+def test_keep_alive_connections_still_work(impatient_server) -> None:  # noqa: ANN001
+    """Two requests on one connection: the header deadline re-arms between them without cutting either."""
+    with socket.create_connection(impatient_server, timeout=15) as s:
+        for _ in range(2):
+            s.sendall(b"GET /api/health HTTP/1.1\r\nHost: x\r\n\r\n")
+            reply = b""
+            while b"}" not in reply:
+                reply += s.recv(4096)
+            assert reply.startswith(b"HTTP/1.1 200")
+            time.sleep(1.0)  # under the 1.5 s header deadline

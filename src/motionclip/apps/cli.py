@@ -236,8 +236,8 @@ def eval_run(
         if not 0 < d <= MAX_GENERATE_SECONDS:
             raise MotionCLIPError(f"--duration must be > 0 and at most {MAX_GENERATE_SECONDS:g}, got {d}")
     report = evaluate(
-        load_model(checkpoint, backend_model), data, split, judge, prompts, str(checkpoint) if checkpoint else None, bank_weight,
-        list(durations or []),
+        load_model(checkpoint, backend_model), data, split, judge, prompts, str(checkpoint) if checkpoint else None,
+        bank_weight, list(durations or []),
     )  # fmt: skip
     if out is not None:
         write_report(report, out)

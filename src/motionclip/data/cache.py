@@ -88,6 +88,9 @@ def _check_meta(p: Path, meta: dict[str, Any]) -> None:
         texts = desc.get(key)
         if not (isinstance(texts, list) and texts and all(isinstance(t, str) for t in texts)):
             raise DatasetError(f"{p}: descriptions of pair {key!r} must be a non-empty list of strings")
+    for key, kind in (("problems", list), ("take_names", list), ("skipped_short", int)):
+        if key in meta and (not isinstance(meta[key], kind) or isinstance(meta[key], bool)):
+            raise DatasetError(f"{p}: dataset metadata {key!r} must be a {kind.__name__}, got {meta[key]!r}")
     try:
         Skeleton.from_dict(meta.get("skeleton"))  # type: ignore[arg-type]
     except MotionCLIPError as exc:
@@ -108,6 +111,9 @@ def _check_tensors(p: Path, t: dict[str, torch.Tensor], meta: dict[str, Any]) ->
             raise DatasetError(f"{p}: tensor {key!r} must be a {ndim}-D {kind} tensor, got {x.ndim}-D {x.dtype}")
         if want_float and not torch.isfinite(x).all():
             raise DatasetError(f"{p}: tensor {key!r} contains NaN or inf")
+        # one dtype per kind from here on: float32 frames (fp16/fp64 files), int64 indices
+        # (a uint8 index tensor would act as a mask)
+        t[key] = x.float() if want_float else x.long()
     frames, joints = t["rot6d"].shape[0], len(meta["skeleton"]["names"])
     if t["rot6d"].shape[1:] != (joints, 6) or t["trans"].shape != (frames, 3) or t["yaw"].shape != (frames,):
         raise DatasetError(

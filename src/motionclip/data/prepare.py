@@ -27,7 +27,7 @@ from motionclip.data.canonical import facing_direction, facing_pairs, heading_ya
 from motionclip.data.labels import describe
 from motionclip.data.sources import SourceOptions, Take, discover
 from motionclip.errors import DatasetError, MotionCLIPError
-from motionclip.io_utils import atomic_path
+from motionclip.io_utils import atomic_path, check_output_path, remove_stale_temps
 
 SPLITS = ("train", "val", "test")
 CACHE_FORMAT = "motionclip-dataset-v1"
@@ -269,6 +269,8 @@ def prepare_dataset(
         raise DatasetError(f"fps must be a number between 1 and 1000, got {cfg.fps}")
     if not (0 <= cfg.val_fraction < 1 and 0 <= cfg.test_fraction < 1 and cfg.val_fraction + cfg.test_fraction < 1):
         raise DatasetError("val and test fractions must be in [0, 1) and sum to less than 1")
+    out_path = check_output_path(out)  # before reading hundreds of takes
+    remove_stale_temps(out_path.parent, lambda name: name == out_path.name)  # a killed earlier prepare
     t0 = time.perf_counter()
     opts = options or SourceOptions()
     reader = _reader(source, opts)  # a bad --up, --joint-map or --body-model fails before any reading

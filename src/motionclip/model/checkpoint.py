@@ -18,9 +18,16 @@ import torch
 from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
-from motionclip.config import GenerationConfig, ModelConfig, from_dict, to_dict
+from motionclip.config import (
+    GenerationConfig,
+    ModelConfig,
+    from_dict,
+    to_dict,
+    validate_generation_config,
+    validate_model_config,
+)
 from motionclip.data.skeleton import Skeleton
-from motionclip.errors import CheckpointError, MotionCLIPError
+from motionclip.errors import CheckpointError, MotionCLIPError, one_line
 from motionclip.io_utils import atomic_path, read_safetensors
 from motionclip.model.motionclip import MotionCLIP
 
@@ -101,7 +108,9 @@ def read_metadata(path: str | Path) -> dict[str, Any]:
     return meta
 
 
-def load_checkpoint(path: str | Path | None = None, device: str = "cpu", backend_model: str | None = None) -> MotionCLIP:
+def load_checkpoint(
+    path: str | Path | None = None, device: str = "cpu", backend_model: str | None = None
+) -> MotionCLIP:
     """Load a checkpoint into a ready (eval mode) :class:`MotionCLIP`; None = shipped.
 
     ``backend_model`` overrides where the text backend's weights are (a CLIP directory or hub
@@ -117,6 +126,9 @@ def load_checkpoint(path: str | Path | None = None, device: str = "cpu", backend
         state = load_file(str(p))
         # checkpoints from before ``unit_latent`` decoded raw latents
         cfg = from_dict(ModelConfig, {"unit_latent": False, **meta["model"]})
+        validate_model_config(cfg)
+        generation = from_dict(GenerationConfig, meta.get("generation") or {})
+        validate_generation_config(generation)
         skeleton = Skeleton.from_dict(meta["skeleton"])
         model = MotionCLIP(
             cfg,
@@ -127,7 +139,7 @@ def load_checkpoint(path: str | Path | None = None, device: str = "cpu", backend
             window=meta["window"],
             latent_norm=float(meta.get("latent_norm", 1.0)),
             bank_size=int(state["bank_codes"].shape[0]) if "bank_codes" in state else 0,
-            generation=from_dict(GenerationConfig, meta.get("generation") or {}),
+            generation=generation,
             trained_frames=int(meta.get("trained_frames") or meta["window"]),
         )
         for key in ("bank_codes", "bank_scale", "bank_take", "bank_start"):  # older checkpoints lack them
@@ -136,7 +148,7 @@ def load_checkpoint(path: str | Path | None = None, device: str = "cpu", backend
         state = {k: v.float() if v.is_floating_point() else v for k, v in state.items()}
         model.load_state_dict(state, strict=True, assign=True)
     except (SafetensorError, KeyError, RuntimeError, TypeError, ValueError, AttributeError, MotionCLIPError) as exc:
-        raise CheckpointError(f"{p}: checkpoint does not match the model ({exc})") from None
+        raise CheckpointError(f"{p}: checkpoint does not match the model ({one_line(exc)})") from None
     bad = [k for k, v in state.items() if v.is_floating_point() and not bool(torch.isfinite(v).all())]
     if bad:
         raise CheckpointError(f"{p}: checkpoint has NaN or infinite values in {', '.join(bad[:3])}")

@@ -85,9 +85,10 @@ class StopCheckpoint(Callback):
 
     def _save(self, trainer: pl.Trainer) -> None:
         last = self.folder / LAST
-        if trainer.global_step == 0 or checkpoint_step(last) == trainer.global_step:
-            return
-        trainer.save_checkpoint(last)
+        needed = trainer.global_step > 0 and checkpoint_step(last) != trainer.global_step
+        # one decision for every process (rank 0's), or DDP ranks could wait on each other
+        if trainer.strategy.broadcast(needed, src=0):
+            trainer.save_checkpoint(last)
 
     def on_train_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
         self._save(trainer)

@@ -176,7 +176,8 @@ class EmbeddingCache:
         digest = hashlib.sha256(f"{_FORMAT}\0{namespace}".encode()).hexdigest()[:12]
         self.directory = self.root / f"{_slug(namespace)}-{digest}"
         self._writable = True
-        self.max_bytes: int | None = default_max_bytes() if max_bytes == "default" else max_bytes  # type: ignore[assignment]
+        cap = default_max_bytes() if max_bytes == "default" else max_bytes
+        self.max_bytes: int | None = cap  # type: ignore[assignment]
         self._unchecked: int | None = None  # bytes written since the last trim (None: not trimmed yet)
 
     def __repr__(self) -> str:

@@ -72,6 +72,7 @@ def create_app(
         version=_version(),
         docs_url=None,  # served below from vendored Swagger UI files: /docs works offline
         redoc_url=None,
+        responses=schemas.ERROR_RESPONSES,
     )
     app.state.service = service
     app.add_middleware(BodySizeLimit, max_bytes=limits.max_body_bytes, timeout_s=limits.body_timeout_s)
@@ -184,8 +185,8 @@ _SeedQuery = Annotated[int, Query(ge=0, le=2**31 - 1, description="Generation se
 
 def _prompt(text: str) -> str:
     prompt = text.strip()
-    if not prompt:
-        raise HTTPException(422, "text is empty")
+    if not prompt:  # the same 422 shape as every other invalid field
+        raise RequestValidationError([{"loc": ("query", "text"), "msg": "text is empty", "type": "value_error"}])
     return prompt
 
 

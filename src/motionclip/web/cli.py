@@ -23,11 +23,14 @@ def serve(
     import uvicorn
 
     from motionclip.web.app import create_app
+    from motionclip.web.limits import DEFAULT_LIMITS
+    from motionclip.web.protocol import header_deadline_protocol
 
     app = create_app(checkpoint, backend_model=backend_model)
     shown = "localhost" if host in ("127.0.0.1", "0.0.0.0", "::") else host
     typer.echo(f"MotionCLIP web: http://{shown}:{port}/  (API docs: /docs; Ctrl+C to stop)", err=True)
-    uvicorn.run(app, host=host, port=port, log_level=log_level)
+    http = header_deadline_protocol(DEFAULT_LIMITS.header_timeout_s)  # slow headers cannot hold a connection
+    uvicorn.run(app, host=host, port=port, log_level=log_level, http=http)
 
 
 def register(app: typer.Typer) -> None:

@@ -21,6 +21,9 @@ class Limits:
     """Frames x joints of an upload, checked on its MOTION header before parsing."""
     max_body_bytes: int = 2 * 1024 * 1024 + 64 * 1024
     """Whole request body (upload plus multipart framing); larger requests get 413."""
+    header_timeout_s: float = 10.0
+    """A request's headers must be complete within this many seconds of the connection (or
+    of the previous response); otherwise the connection is closed (``motionclip serve``)."""
     body_timeout_s: float = 30.0
     """A request body must arrive within this many seconds of the request (slow bodies,
     conflicting Transfer-Encoding/Content-Length framing); otherwise 408 and the

@@ -120,3 +120,16 @@ class Health(BaseModel):
     max_upload_bytes: int
     uptime_s: float
     requests: int
+
+
+class ErrorOut(BaseModel):
+    """A request the server will not serve: one line saying what is wrong."""
+
+    detail: str
+
+
+ERROR_RESPONSES: dict[int | str, dict] = {
+    400: {"model": ErrorOut, "description": "Bad input (the upload, a class list, a value out of range)."},
+    408: {"model": ErrorOut, "description": "The request body did not arrive in time."},
+    413: {"model": ErrorOut, "description": "The request body is larger than the server accepts."},
+}

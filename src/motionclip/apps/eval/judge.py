@@ -33,7 +33,7 @@ from motionclip.apps.windows import batches, split_indices
 from motionclip.data.cache import MotionCache
 from motionclip.data.fk import forward_kinematics
 from motionclip.data.rotations import sixd_to_matrix
-from motionclip.errors import MotionCLIPError
+from motionclip.errors import MotionCLIPError, one_line
 from motionclip.io_utils import atomic_path, read_safetensors
 
 FORMAT = "motionclip-judge-v1"
@@ -298,7 +298,7 @@ def load_judge(path: str | Path) -> tuple[Judge, dict[str, Any]]:
         )
         judge.load_state_dict(state, strict=True)
     except (KeyError, TypeError, ValueError, RuntimeError) as exc:
-        raise JudgeError(f"{p}: judge weights do not match its description ({exc})") from None
+        raise JudgeError(f"{p}: judge weights do not match its description ({one_line(exc)})") from None
     return judge.eval(), meta
 
 
