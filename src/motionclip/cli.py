@@ -118,7 +118,7 @@ def data_render_frames(
     progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
 ) -> None:
     """Render one random frame per window and store its image embedding (the paper's image loss)."""
-    from motionclip.data.render_frames import render_frame_embeddings
+    from motionclip.apps.render_frames import render_frame_embeddings
     from motionclip.text import get_backend
 
     # no per-image disk cache: the output file is the cache of these embeddings

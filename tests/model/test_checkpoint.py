@@ -13,6 +13,7 @@ from safetensors.torch import load_file, save_file
 import motionclip
 from motionclip.errors import CheckpointError, MotionCLIPError
 from motionclip.model.checkpoint import FORMAT, load_checkpoint, read_metadata, save_checkpoint
+from motionclip.tagged import MODEL_CHECKPOINT
 
 
 def _outputs(model) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
@@ -64,7 +65,7 @@ def test_missing_and_garbage_files(tmp_path: Path) -> None:
         load_checkpoint(tmp_path / "nope.safetensors")
     junk = tmp_path / "junk.safetensors"
     junk.write_bytes(bytes(range(256)) * 40)
-    with pytest.raises(CheckpointError, match="not a readable safetensors checkpoint") as err:
+    with pytest.raises(CheckpointError, match="not a readable model checkpoint") as err:
         load_checkpoint(junk)
     assert str(junk) in str(err.value)
     empty = tmp_path / "empty.safetensors"
@@ -91,11 +92,11 @@ def test_truncated_checkpoint(tiny_checkpoint: Path, tmp_path: Path) -> None:
 def test_safetensors_without_metadata(tmp_path: Path, tiny_checkpoint: Path) -> None:
     plain = tmp_path / "plain.safetensors"
     save_file(load_file(str(tiny_checkpoint)), str(plain))
-    with pytest.raises(CheckpointError, match="no motionclip metadata"):
+    with pytest.raises(CheckpointError, match="without motionclip metadata"):
         load_checkpoint(plain)
     other = tmp_path / "other.safetensors"
     save_file({"w": torch.zeros(3)}, str(other), metadata={"something": "else"})
-    with pytest.raises(CheckpointError, match="not a MotionCLIP checkpoint"):
+    with pytest.raises(CheckpointError, match="not a motionclip model checkpoint"):
         motionclip.load(str(other))
 
 
@@ -103,9 +104,9 @@ def _rewrite(src: Path, dst: Path, state=None, meta=None) -> Path:
     from safetensors import safe_open
 
     with safe_open(str(src), framework="pt") as fh:
-        raw_meta = fh.metadata()["motionclip"]
+        raw_meta = fh.metadata()[MODEL_CHECKPOINT.key]
     state = load_file(str(src)) if state is None else state
-    save_file(state, str(dst), metadata={"motionclip": raw_meta if meta is None else meta})
+    save_file(state, str(dst), metadata={MODEL_CHECKPOINT.key: raw_meta if meta is None else meta})
     return dst
 
 
@@ -133,7 +134,7 @@ def test_wrong_shapes_and_bad_metadata(tiny_checkpoint: Path, tmp_path: Path) ->
     with pytest.raises(CheckpointError, match="corrupt .*checkpoint metadata"):
         load_checkpoint(_rewrite(tiny_checkpoint, tmp_path / "json.safetensors", meta="{not json"))
     fmt = dict(meta, format="something-else")
-    with pytest.raises(CheckpointError, match="unsupported checkpoint format"):
+    with pytest.raises(CheckpointError, match="not a model checkpoint .unsupported format"):
         load_checkpoint(_rewrite(tiny_checkpoint, tmp_path / "fmt.safetensors", meta=json.dumps(fmt)))
     noskel = {k: v for k, v in meta.items() if k != "skeleton"}
     with pytest.raises(CheckpointError):
@@ -167,7 +168,7 @@ def test_training_state_files_are_not_pickles(tmp_path: Path, tiny_checkpoint: P
     junk.write_bytes(b"\x80\x04junk" * 10)
     with pytest.raises(CheckpointError, match="not a readable training checkpoint"):
         load_state(junk)
-    with pytest.raises(CheckpointError, match="not a motionclip training checkpoint"):
+    with pytest.raises(CheckpointError, match="is a motionclip model checkpoint, not a training checkpoint"):
         load_state(tiny_checkpoint)
     with pytest.raises(CheckpointError, match="not found"):
         load_state(tmp_path / "missing.ckpt")
@@ -192,10 +193,10 @@ def test_bad_checkpoint_metadata_fails_at_load(tiny_checkpoint, tmp_path, edit, 
     from motionclip.model.checkpoint import load_checkpoint
 
     with safe_open(str(tiny_checkpoint), framework="pt") as fh:
-        meta = _json.loads(fh.metadata()["motionclip"])
+        meta = _json.loads(fh.metadata()[MODEL_CHECKPOINT.key])
     edit(meta)
     bad = tmp_path / "bad.safetensors"
-    save_file(load_file(str(tiny_checkpoint)), str(bad), metadata={"motionclip": _json.dumps(meta)})
+    save_file(load_file(str(tiny_checkpoint)), str(bad), metadata={MODEL_CHECKPOINT.key: _json.dumps(meta)})
     with pytest.raises(CheckpointError, match=message):
         load_checkpoint(bad)
 

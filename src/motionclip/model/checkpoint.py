@@ -1,14 +1,14 @@
 """Model checkpoints: safetensors weights with a JSON description, never pickle.
 
-One ``.safetensors`` file; its header metadata key ``motionclip`` holds JSON with the model
-config, skeleton, backend name/dim, fps/window, training summary and code version.
+One ``.safetensors`` file in the :data:`motionclip.tagged.MODEL_CHECKPOINT` format; its header
+holds JSON with the model config, skeleton, backend name/dim, fps/window, training summary and
+code version.
 Normalisation statistics are buffers, stored with the weights.
 """
 
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 from importlib import resources
 from pathlib import Path
@@ -16,15 +16,15 @@ from typing import Any, NoReturn
 
 import torch
 from safetensors import SafetensorError
-from safetensors.torch import load_file, save_file
+from safetensors.torch import load_file
 
 from motionclip.config import GenerationConfig, ModelConfig, from_dict, to_dict
 from motionclip.data.skeleton import Skeleton
 from motionclip.errors import CheckpointError, MotionCLIPError
-from motionclip.io_utils import atomic_path, read_safetensors
 from motionclip.model.motionclip import MotionCLIP
+from motionclip.tagged import MODEL_CHECKPOINT, read_tagged, write_tagged
 
-FORMAT = "motionclip-checkpoint-v1"
+FORMAT = MODEL_CHECKPOINT.tag
 KNOWN_BACKENDS = ("minilm", "clip")  # the registry's names (motionclip.text.BACKENDS)
 SHIPPED_NAME = "motionclip-minilm.safetensors"
 
@@ -41,7 +41,6 @@ def save_checkpoint(
     from motionclip import __version__
 
     meta = {
-        "format": FORMAT,
         "code_version": __version__,
         "model": to_dict(model.cfg),
         "skeleton": model.skeleton.to_dict(),
@@ -58,10 +57,7 @@ def save_checkpoint(
         k: (v.half() if half and v.is_floating_point() else v).contiguous().cpu()
         for k, v in model.state_dict().items()
     }
-    p = Path(path)
-    with atomic_path(p, suffix=".safetensors") as tmp:
-        save_file(state, str(tmp), metadata={"motionclip": json.dumps(meta)})
-    return p
+    return write_tagged(MODEL_CHECKPOINT, path, state, meta)
 
 
 def _backend_entry(model: MotionCLIP, path: Path) -> dict[str, Any]:
@@ -92,12 +88,7 @@ def resolve_backend_model(meta: dict[str, Any], path: Path, override: str | None
 
 def read_metadata(path: str | Path) -> dict[str, Any]:
     """The JSON description of a checkpoint, without loading weights."""
-    _, meta = read_safetensors(
-        path, "motionclip", "safetensors checkpoint", CheckpointError, weights=False, kind="MotionCLIP checkpoint"
-    )
-    p = Path(path)
-    if meta.get("format") != FORMAT:
-        raise CheckpointError(f"{p}: unsupported checkpoint format {meta.get('format')!r}")
+    _, meta, _ = read_tagged(MODEL_CHECKPOINT, path, CheckpointError, weights=False)
     return meta
 
 

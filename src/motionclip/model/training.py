@@ -19,8 +19,10 @@ from motionclip.errors import MotionCLIPError
 from motionclip.io_utils import atomic_write_text, check_output_path
 from motionclip.model.checkpoint import save_checkpoint
 from motionclip.model.ckpt_io import SafetensorsCheckpointIO
+from motionclip.model.image_targets import load_image_embeddings
 from motionclip.model.lightning import MotionCLIPModule
 from motionclip.model.losses import LossScales
+from motionclip.model.motionclip import MotionCLIP
 from motionclip.model.precision import resolve_precision
 from motionclip.model.run_state import (
     SessionTimer,
@@ -30,42 +32,6 @@ from motionclip.model.run_state import (
     graceful_interrupt,
     newest_checkpoint,
 )
-from motionclip.model.motionclip import MotionCLIP
-
-
-def image_embeddings_path(data: str | Path, backend_name: str) -> Path:
-    """Where ``motionclip data render-frames`` stores a dataset's image embeddings."""
-    p = Path(data)
-    return p.with_name(f"{p.stem}.images-{backend_name}.safetensors")
-
-
-def load_image_embeddings(
-    data: str | Path, backend_name: str, n_windows: int, dim: int | None = None
-) -> torch.Tensor:
-    """(n_windows, D) image embeddings written by ``motionclip data render-frames`` (zero rows = not rendered)."""
-    from safetensors import SafetensorError
-    from safetensors.torch import load_file
-
-    path = image_embeddings_path(data, backend_name)
-    if not path.exists():
-        raise MotionCLIPError(
-            f"image loss is on but {path} is missing: run `motionclip data render-frames {data} "
-            f"--backend {backend_name}` first, or pass loss.image=0"
-        )
-    try:
-        emb = load_file(str(path))["embeddings"].float()
-    except (SafetensorError, OSError, KeyError) as exc:
-        raise MotionCLIPError(f"{path}: not a readable image-embedding file ({exc}); re-render") from None
-    if emb.ndim != 2 or emb.shape[0] != n_windows or not bool(emb.isfinite().all()):
-        if emb.ndim == 2 and emb.shape[0] == n_windows:
-            raise MotionCLIPError(f"{path}: image embeddings contain NaN or inf; re-render")
-        raise MotionCLIPError(f"{path}: {emb.shape[0]} image embeddings for {n_windows} windows; re-render")
-    if dim is not None and emb.shape[1] != dim:
-        raise MotionCLIPError(
-            f"{path}: image embeddings have dim {emb.shape[1]} but the {backend_name!r} backend has dim {dim}; "
-            "re-render with the same model you train with (--backend-model)"
-        )
-    return emb
 
 
 class _ResumableCSVLogger(CSVLogger):
