@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Optional
 import typer
 
 if TYPE_CHECKING:
-    from motionclip.model.motionclip import MotionCLIP
+    from motionclip.model.autoencoder import MotionCLIP
 
 CheckpointOpt = Annotated[
     Optional[Path], typer.Option("--checkpoint", "-c", help="Model checkpoint (.safetensors); default: shipped.")

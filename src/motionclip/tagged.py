@@ -56,7 +56,7 @@ class TaggedFormat:
 
 DATASET_CACHE = TaggedFormat("motionclip-dataset", "dataset cache", "motionclip-dataset", legacy_key=LEGACY_KEY)
 MODEL_CHECKPOINT = TaggedFormat(
-    "motionclip-checkpoint", "model checkpoint", "motionclip-checkpoint", legacy_key=LEGACY_KEY
+    "motionclip-checkpoint", "model checkpoint", "motionclip-checkpoint", version=2, legacy_key=LEGACY_KEY
 )
 TRAINING_CHECKPOINT = TaggedFormat(
     "motionclip-train-state", "training checkpoint", "motionclip-train-state", untagged=True

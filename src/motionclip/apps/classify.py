@@ -23,10 +23,10 @@ import torch.nn.functional as F
 
 from motionclip.apps.sources import is_motion_path, motion_latent
 from motionclip.data.io import read_motion
-from motionclip.data.motion import Motion
 from motionclip.data.labels import CONTENT_PHRASES, STYLE_PHRASES, class_prompt, style_prompt
+from motionclip.data.motion import Motion
 from motionclip.errors import MotionCLIPError
-from motionclip.model.motionclip import MotionCLIP
+from motionclip.model.autoencoder import MotionCLIP
 
 LOGIT_SCALE = 100.0
 

@@ -230,7 +230,7 @@ def eval_run(
     MotionCache.load(data).window_indices(split)
     if bank_weight is not None and not 0.0 <= bank_weight <= 1.0:
         raise MotionCLIPError(f"--bank-weight must be between 0 and 1, got {bank_weight}")
-    from motionclip.model.motionclip import MAX_GENERATE_SECONDS
+    from motionclip.model.autoencoder import MAX_GENERATE_SECONDS
 
     for d in durations or []:
         if not 0 < d <= MAX_GENERATE_SECONDS:
@@ -323,7 +323,7 @@ def eval_long(
     from motionclip.apps.generate import validate_prompts
     from motionclip.data.cache import MotionCache
     from motionclip.io_utils import atomic_write_text
-    from motionclip.model.motionclip import MAX_GENERATE_SECONDS
+    from motionclip.model.autoencoder import MAX_GENERATE_SECONDS
 
     text = validate_prompts([prompt])[0]
     durations = list(seconds or [10.0, 30.0])

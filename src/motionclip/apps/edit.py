@@ -38,7 +38,7 @@ from motionclip.apps.sources import Source, match_norm, resolve
 from motionclip.data.labels import style_prompt
 from motionclip.data.motion import Motion
 from motionclip.errors import MotionCLIPError
-from motionclip.model.motionclip import MotionCLIP
+from motionclip.model.autoencoder import MotionCLIP
 
 NEUTRAL_STYLE = "normal"
 NEUTRAL_POSE = "a person stands still"

@@ -8,7 +8,7 @@ from pathlib import Path
 from motionclip.apps.outputs import write_outputs
 from motionclip.data.motion import Motion
 from motionclip.errors import MotionCLIPError
-from motionclip.model.motionclip import MotionCLIP
+from motionclip.model.autoencoder import MotionCLIP
 
 MAX_TEXT_CHARS = 500
 
@@ -33,7 +33,7 @@ MAX_SAMPLES = 64
 
 def duration_frames(model: MotionCLIP, frames: int | None, seconds: float | None) -> int | None:
     """Frames for ``--frames`` or ``--seconds`` (not both); None = the model's window."""
-    from motionclip.model.motionclip import MAX_GENERATE_SECONDS
+    from motionclip.model.autoencoder import MAX_GENERATE_SECONDS
 
     if frames is not None and seconds is not None:
         raise MotionCLIPError("give --frames or --seconds, not both")

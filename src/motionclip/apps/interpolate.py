@@ -15,7 +15,7 @@ from motionclip.apps.outputs import write_outputs
 from motionclip.apps.sources import Source, resolve
 from motionclip.data.motion import Motion
 from motionclip.errors import MotionCLIPError
-from motionclip.model.motionclip import MotionCLIP
+from motionclip.model.autoencoder import MotionCLIP
 
 MAX_STEPS = 64
 

@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from motionclip.errors import MotionCLIPError
-from motionclip.model.motionclip import MotionCLIP
+from motionclip.model.autoencoder import MotionCLIP
 from motionclip.web import schemas
 from motionclip.web.limits import DEFAULT_LIMITS, Limits
 from motionclip.web.middleware import BodySizeLimit

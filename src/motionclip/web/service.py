@@ -29,7 +29,7 @@ from motionclip.data.bvh import bvh_text, read_bvh
 from motionclip.data.canonical import resample, resampled_length
 from motionclip.data.motion import Motion
 from motionclip.errors import MotionCLIPError
-from motionclip.model.motionclip import MotionCLIP
+from motionclip.model.autoencoder import MotionCLIP
 from motionclip.web.limits import DEFAULT_LIMITS, Limits
 from motionclip.web.mannequin import mannequin_spec
 
@@ -177,7 +177,6 @@ class MotionService:
         """Zero-shot recognition of an uploaded BVH (``motionclip.apps.classify``): the upload
         is parsed before the model lock is taken."""
         from motionclip.apps.classify import classify_motion
-
         from motionclip.apps.sources import to_model_skeleton
         from motionclip.data.up_axis import to_y_up
 
