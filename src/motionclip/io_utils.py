@@ -72,6 +72,8 @@ def atomic_write_text(path: str | os.PathLike[str], text: str) -> None:
 
 # atomic_path's temporaries: "." + final name + "." + mkstemp's 8 random characters + suffix
 _TEMP_NAME = re.compile(r"^\.(?P<final>.+)\.[a-z0-9_]{8}(?:\.[A-Za-z0-9]+)?$")
+# safetensors' save_file itself writes through ".tmp" + 6 letters/digits beside its destination
+_SAFETENSORS_TEMP = re.compile(r"^\.tmp[A-Za-z0-9]{6}$")
 
 
 def remove_stale_temps(folder: str | os.PathLike[str], keep: Callable[[str], bool]) -> tuple[int, int]:
@@ -86,7 +88,8 @@ def remove_stale_temps(folder: str | os.PathLike[str], keep: Callable[[str], boo
     count = size = 0
     for entry in d.iterdir():
         m = _TEMP_NAME.match(entry.name)
-        if m is None or not keep(m.group("final")) or not entry.is_file() or entry.is_symlink():
+        ours = m is not None and keep(m.group("final"))
+        if not (ours or _SAFETENSORS_TEMP.match(entry.name)) or not entry.is_file() or entry.is_symlink():
             continue
         try:
             size += entry.stat().st_size

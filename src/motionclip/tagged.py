@@ -61,7 +61,7 @@ MODEL_CHECKPOINT = TaggedFormat(
 TRAINING_CHECKPOINT = TaggedFormat(
     "motionclip-train-state", "training checkpoint", "motionclip-train-state", untagged=True
 )
-JUDGE = TaggedFormat("motionclip-judge", "judge file", "motionclip-judge")
+JUDGE = TaggedFormat("motionclip-judge", "judge", "motionclip-judge")
 TEXT_TABLE = TaggedFormat("motionclip-table", "embedding table", "motionclip-table", untagged=True)
 IMAGE_TARGETS = TaggedFormat("motionclip-image-embeddings", "image-embedding file", "motionclip-images")
 FORMATS = (DATASET_CACHE, MODEL_CHECKPOINT, TRAINING_CHECKPOINT, JUDGE, TEXT_TABLE, IMAGE_TARGETS)

@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from motionclip.apps.outputs import check_image_size
 from motionclip.data.cache import MotionCache
 from motionclip.data.fk import forward_kinematics
 from motionclip.data.rotations import sixd_to_matrix
@@ -126,8 +127,7 @@ def render_frame_embeddings(
             f"backend {getattr(backend, 'name', backend)!r} has no image tower; "
             "render-frames needs an image backend (use --backend clip [--backend-model DIR])"
         )
-    if not 8 <= size <= 2048:
-        raise MotionCLIPError(f"--size must be between 8 and 2048 pixels, got {size}")
+    check_image_size(size)
     if batch_size < 1:
         raise MotionCLIPError(f"batch size must be positive, got {batch_size}")
     cache = MotionCache.load(data)

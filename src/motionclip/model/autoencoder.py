@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, overload
 import torch
 from torch import nn
 
-from motionclip.config import GenerationConfig, ModelConfig, TransformerConfig
+from motionclip.config import LIMITS, GenerationConfig, ModelConfig, TransformerConfig
 from motionclip.data.canonical import canonicalize, resampled_length
 from motionclip.data.fk import forward_kinematics
 from motionclip.data.motion import Motion
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from motionclip.text import EmbeddingBackend
 
 
-MAX_GENERATE_SECONDS = 60.0
+MAX_GENERATE_SECONDS = LIMITS.max_seconds
 
 
 class MotionCLIP(nn.Module):

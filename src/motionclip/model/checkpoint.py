@@ -14,7 +14,7 @@ import contextlib
 import os
 from importlib import resources
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TypeGuard
 
 import torch
 from safetensors import SafetensorError
@@ -159,7 +159,7 @@ def _check_config(config: dict[str, Any], p: Path) -> None:
     def fail(what: str) -> NoReturn:
         raise CheckpointError(f"{p}: checkpoint metadata: {what}")
 
-    def number(value: Any) -> bool:
+    def number(value: Any) -> TypeGuard[float]:
         return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
     if not isinstance(config.get("architecture"), dict):
