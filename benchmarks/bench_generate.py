@@ -30,8 +30,8 @@ import torch
 
 import motionclip
 from motionclip.config import ModelConfig, TransformerConfig
-from motionclip.model.checkpoint import save_checkpoint, shipped_checkpoint
 from motionclip.model.autoencoder import MotionCLIP
+from motionclip.model.checkpoint import save_checkpoint, shipped_checkpoint
 
 
 def _pct(values: list[float], q: float) -> float:

@@ -17,9 +17,9 @@ from torch.profiler import ProfilerActivity, profile
 
 from motionclip.config import PRESETS, ModelConfig, TrainRunConfig, apply_overrides
 from motionclip.data.dataset import MotionDataModule
+from motionclip.model.autoencoder import MotionCLIP
 from motionclip.model.lightning import MotionCLIPModule
 from motionclip.model.losses import total_loss
-from motionclip.model.autoencoder import MotionCLIP
 from motionclip.model.precision import resolve_precision
 from motionclip.model.training import loss_scales
 

@@ -11,9 +11,9 @@ from safetensors import safe_open
 from safetensors.torch import load_file
 from typer.testing import CliRunner
 
+from motionclip.apps.render_frames import choose_frames, render_window_images, window_poses
 from motionclip.cli import app
 from motionclip.data.cache import MotionCache
-from motionclip.apps.render_frames import choose_frames, render_window_images, window_poses
 from motionclip.errors import MotionCLIPError
 from motionclip.model.image_targets import image_embeddings_path
 from motionclip.model.training import train
