@@ -102,6 +102,8 @@ def test_loss_image_zero_skips_it(rendered: Path, clip_cache: Path, tiny_clip_di
     run.loss.image = 0.0
     summary = train(clip_cache, run, tmp_path / "a", progress=False, log=lambda *_: None)
     assert "train/image" not in summary["metrics"]
+    # the model is sized to the backend (32) on a copy: the run's config is not changed
+    assert run.model.latent_dim == 384 and summary["config"]["model"]["latent_dim"] == 32
     assert get_backend("clip", model=tiny_clip_dir).has_image
 
 
