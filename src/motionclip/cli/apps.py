@@ -49,9 +49,12 @@ def generate(
     """Text to motion."""
     from motionclip.apps.generate import duration_frames, generate_to_files, validate_prompts, validate_samples
     from motionclip.apps.outputs import check_output
+    from motionclip.model.autoencoder import check_bank_weight
 
     prompts = validate_prompts(texts)
     validate_samples(samples, seed)
+    if bank_weight is not None:  # before the model loads
+        check_bank_weight(bank_weight)
     check_output(out, grid)
     model = common.load_model(checkpoint, backend_model)
     frames = duration_frames(model, frames, seconds)

@@ -49,17 +49,16 @@ def eval_run(
     from motionclip.apps.eval.run import evaluate, write_report
     from motionclip.apps.generate import check_seconds
     from motionclip.data.cache import MotionCache
-    from motionclip.errors import MotionCLIPError
+    from motionclip.model.autoencoder import check_bank_weight
 
     MotionCache.load(data).window_indices(split)
-    if bank_weight is not None and not 0.0 <= bank_weight <= 1.0:
-        raise MotionCLIPError(f"--bank-weight must be between 0 and 1, got {bank_weight}")
+    if bank_weight is not None:
+        check_bank_weight(bank_weight)
     for d in durations or []:
         check_seconds(d, "--duration")
-    report = evaluate(
-        common.load_model(checkpoint, backend_model), data, split, judge, prompts, str(checkpoint) if checkpoint else None, bank_weight,
-        list(durations or []),
-    )  # fmt: skip
+    model = common.load_model(checkpoint, backend_model)
+    name = str(checkpoint) if checkpoint else None
+    report = evaluate(model, data, split, judge, prompts, name, bank_weight, list(durations or []))
     if out is not None:
         write_report(report, out)
     if as_json:

@@ -25,6 +25,13 @@ if TYPE_CHECKING:
 MAX_GENERATE_SECONDS = LIMITS.max_seconds
 
 
+def check_bank_weight(weight: float) -> float:
+    """The slerp weight between a text's embedding (0) and a training latent near it (1)."""
+    if not 0.0 <= weight <= 1.0:  # also rejects NaN
+        raise MotionCLIPError(f"bank weight must be between 0 and 1, got {weight}")
+    return float(weight)
+
+
 class MotionCLIP(nn.Module):
     """Transformer motion auto-encoder whose latent lives in a text/image embedding space.
 
@@ -279,9 +286,7 @@ class MotionCLIP(nn.Module):
         arguments: ``samples`` >= 1, weight in [0, 1], several samples need a bank."""
         if samples < 1:
             raise MotionCLIPError(f"samples must be >= 1, got {samples}")
-        weight = self.generation.bank_weight if bank_weight is None else float(bank_weight)
-        if not 0.0 <= weight <= 1.0:
-            raise MotionCLIPError(f"bank weight must be between 0 and 1, got {weight}")
+        weight = check_bank_weight(self.generation.bank_weight if bank_weight is None else float(bank_weight))
         if self.bank_size == 0:
             if samples > 1:
                 raise MotionCLIPError("this checkpoint has no latent bank, so it gives one motion per prompt")
