@@ -29,9 +29,9 @@ from pathlib import Path
 import torch
 
 import motionclip
-from motionclip.config import ModelConfig
+from motionclip.config import ModelConfig, TransformerConfig
+from motionclip.model.autoencoder import MotionCLIP
 from motionclip.model.checkpoint import save_checkpoint, shipped_checkpoint
-from motionclip.model.motionclip import MotionCLIP
 
 
 def _pct(values: list[float], q: float) -> float:
@@ -58,9 +58,9 @@ def model_under_test(tmp: Path) -> tuple[Path, str]:
         from synthetic import skeleton as synthetic_skeleton
 
         skeleton = synthetic_skeleton()
-    cfg = ModelConfig(latent_dim=384, num_layers=3, num_heads=4, ff_size=1024, dropout=0.1)
+    cfg = ModelConfig(TransformerConfig(latent_dim=384, num_layers=3, num_heads=4, ff_size=1024, dropout=0.1))
     torch.manual_seed(0)
-    out = save_checkpoint(MotionCLIP(cfg, skeleton, window=60), tmp / "fresh.safetensors")
+    out = save_checkpoint(MotionCLIP(cfg, skeleton), tmp / "fresh.safetensors")
     return out, "FRESHLY INITIALISED model of the shipped config (no shipped checkpoint found)"
 
 

@@ -37,9 +37,9 @@ def load_model(checkpoint: str | None):  # noqa: ANN201
         return load_checkpoint(checkpoint), checkpoint
     if shipped_checkpoint().exists():
         return load_checkpoint(None), str(shipped_checkpoint())
-    from motionclip.config import ModelConfig
+    from motionclip.config import ModelConfig, TransformerConfig
     from motionclip.data.skeleton import Skeleton
-    from motionclip.model.motionclip import MotionCLIP
+    from motionclip.model.autoencoder import MotionCLIP
 
     names = ("Hips", "Spine", "Chest", "Neck", "Head", "UpperArm_L", "LowerArm_L", "Hand_L",
              "UpperArm_R", "LowerArm_R", "Hand_R", "UpperLeg_L", "LowerLeg_L", "Foot_L",
@@ -50,7 +50,7 @@ def load_model(checkpoint: str | None):  # noqa: ANN201
         (.17, .17, 0), (.28, 0, 0), (.25, 0, 0), (-.17, .17, 0), (-.28, 0, 0), (-.25, 0, 0),
         (.09, -.05, 0), (0, -.42, 0), (0, -.4, 0), (-.09, -.05, 0), (0, -.42, 0), (0, -.4, 0),
     ]  # fmt: skip
-    cfg = ModelConfig(latent_dim=384, num_layers=1, num_heads=4, ff_size=64, dropout=0.0)
+    cfg = ModelConfig(TransformerConfig(latent_dim=384, num_layers=1, num_heads=4, ff_size=64, dropout=0.0))
     return MotionCLIP(cfg, Skeleton(names, parents, offsets)).eval(), "tiny untrained model (no shipped checkpoint)"
 
 

@@ -31,11 +31,11 @@ from pathlib import Path
 
 import torch
 
-from motionclip.config import PRESETS, TrainRunConfig, apply_overrides
+from motionclip.config import PRESETS, ModelConfig, TrainRunConfig, apply_overrides
 from motionclip.data.dataset import MotionDataModule, collate_batch
+from motionclip.model.autoencoder import MotionCLIP
 from motionclip.model.lightning import MotionCLIPModule
 from motionclip.model.losses import total_loss
-from motionclip.model.motionclip import MotionCLIP
 from motionclip.model.precision import resolve_precision
 from motionclip.model.training import loss_scales
 
@@ -82,7 +82,7 @@ def synthetic_cache() -> Path:
 
 def bench(dm: MotionDataModule, run: TrainRunConfig, precision: str, steps: int, warmup: int) -> dict[str, float]:
     torch.manual_seed(0)
-    model = MotionCLIP(run.model, dm.cache.skeleton, dm.stats, fps=dm.cache.fps, window=dm.cache.window)
+    model = MotionCLIP(ModelConfig(run.model, fps=dm.cache.fps, window=dm.cache.window), dm.cache.skeleton, dm.stats)
     texts = torch.nn.functional.normalize(torch.randn(len(dm.cache.texts), run.model.latent_dim), dim=-1)
     _, dtype, _ = resolve_precision(precision, "cpu")
     module = MotionCLIPModule(model, run, texts, loss_scales=loss_scales(model, dm), autocast_dtype=dtype).train()

@@ -15,11 +15,11 @@ import argparse
 import torch
 from torch.profiler import ProfilerActivity, profile
 
-from motionclip.config import PRESETS, TrainRunConfig, apply_overrides
+from motionclip.config import PRESETS, ModelConfig, TrainRunConfig, apply_overrides
 from motionclip.data.dataset import MotionDataModule
+from motionclip.model.autoencoder import MotionCLIP
 from motionclip.model.lightning import MotionCLIPModule
 from motionclip.model.losses import total_loss
-from motionclip.model.motionclip import MotionCLIP
 from motionclip.model.precision import resolve_precision
 from motionclip.model.training import loss_scales
 
@@ -39,7 +39,7 @@ def main() -> None:
     apply_overrides(run, [*PRESETS["shipped"], f"train.batch_size={args.batch}", *args.overrides])
     run.model.latent_dim = 384
     dm = MotionDataModule(args.data, args.batch, jitter=True)
-    model = MotionCLIP(run.model, dm.cache.skeleton, dm.stats)
+    model = MotionCLIP(ModelConfig(run.model, fps=dm.cache.fps, window=dm.cache.window), dm.cache.skeleton, dm.stats)
     texts = torch.nn.functional.normalize(torch.randn(len(dm.cache.texts), 384), dim=-1)
     _, dtype, note = resolve_precision(args.precision, "cpu")
     module = MotionCLIPModule(model, run, texts, loss_scales=loss_scales(model, dm), autocast_dtype=dtype).train()

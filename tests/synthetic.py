@@ -14,7 +14,7 @@ import numpy as np
 import roma
 import torch
 
-from motionclip.config import ModelConfig
+from motionclip.config import TransformerConfig
 from motionclip.data.bvh import write_bvh
 from motionclip.data.motion import Motion
 from motionclip.data.skeleton import Skeleton
@@ -105,6 +105,6 @@ def write_bandai_like(root: Path, takes_per_pair: int = 3, frames: int = 80) -> 
     return root
 
 
-def tiny_model_config() -> ModelConfig:
+def tiny_model_config() -> TransformerConfig:
     """Latent 384 so the real MiniLM backend fits; one small layer each side."""
-    return ModelConfig(latent_dim=384, num_layers=1, num_heads=4, ff_size=64, dropout=0.0)
+    return TransformerConfig(latent_dim=384, num_layers=1, num_heads=4, ff_size=64, dropout=0.0)

@@ -23,7 +23,7 @@ from motionclip.errors import MotionCLIPError
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:
-    from motionclip.model.motionclip import MotionCLIP
+    from motionclip.model.autoencoder import MotionCLIP
 
 
 def load(path: str | None = None, **kwargs: Any) -> MotionCLIP:

@@ -29,10 +29,12 @@ class DataConfig:
 
 
 @dataclass
-class ModelConfig:
-    """Transformer auto-encoder (defaults from the paper / official code)."""
+class TransformerConfig:
+    """The transformer auto-encoder's architecture (defaults from the paper / official code)."""
 
-    latent_dim: int = 512  # set to the embedding backend's dim at training time
+    # The latent lives in the embedding backend's space, so it has the backend's size: train()
+    # builds its model with ``backend.dim`` (on a copy; the run's config is not changed).
+    latent_dim: int = 512
     num_layers: int = 8  # encoder layers; the decoder has as many
     num_heads: int = 4
     ff_size: int = 1024
@@ -56,6 +58,33 @@ class GenerationConfig:
     bank_weight: float = 0.75
     top_k: int = 16
     temperature: float = 0.05
+
+
+@dataclass
+class ModelConfig:
+    """Everything needed to rebuild a :class:`~motionclip.model.MotionCLIP` (in the style of Hugging
+    Face's ``CLIPConfig``): the architecture, the embedding backend whose space the latent lives in,
+    the motion sampling the model was trained on, and how texts are decoded. Stored whole in
+    checkpoints (format v2); the weights and normalisation statistics travel as tensors."""
+
+    architecture: TransformerConfig = field(default_factory=TransformerConfig)
+    backend: str = "minilm"  # embedding backend name (motionclip.text.BACKENDS)
+    backend_model: str | None = None  # its weights (a local folder or hub id); None = the backend's default
+    fps: float = 30.0  # frame rate of the training windows
+    window: int = 60  # frames per training window
+    trained_frames: int | None = None  # longest clip the decoder was trained on; None = ``window``
+    # The text/image losses align only directions, so training latents keep their own length;
+    # unit-norm text embeddings are scaled to this mean latent norm before decoding (measured after training).
+    latent_norm: float = 1.0
+    generation: GenerationConfig = field(default_factory=GenerationConfig)
+
+    def __post_init__(self) -> None:
+        if self.trained_frames is None:
+            self.trained_frames = self.window
+
+    @property
+    def latent_dim(self) -> int:
+        return self.architecture.latent_dim
 
 
 @dataclass
@@ -111,10 +140,29 @@ class TrainRunConfig:
     backend: str = "minilm"
     clip_model: str | None = None
     text_table: str | None = None  # precomputed embeddings (motionclip.text.table) instead of the model
-    model: ModelConfig = field(default_factory=ModelConfig)
+    model: TransformerConfig = field(default_factory=TransformerConfig)
     loss: LossConfig = field(default_factory=LossConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
 
+
+@dataclass(frozen=True)
+class Limits:
+    """What one request may ask, checked (by ``motionclip.apps``) before any work starts.
+
+    The CLI and the Python API use :data:`LIMITS`; the web server passes its stricter
+    :class:`motionclip.web.limits.ServingLimits` (a subclass) to the same checks.
+    """
+
+    max_text_chars: int = 500  # a prompt, class name or style text
+    max_steps: int = 64  # interpolation: motions along the path, both ends included
+    max_samples: int = 64  # motions per prompt
+    max_classes: int = 1000  # zero-shot classes per request
+    max_scale: float = 10.0  # |edit strength|
+    max_seconds: float = 60.0  # one generated motion
+    max_seeds: int = 20  # ``eval seeds``
+
+
+LIMITS = Limits()
 
 RECIPES = ("normalised", "paper")
 
@@ -211,8 +259,8 @@ def validate_generation_config(g: GenerationConfig) -> None:
         raise MotionCLIPError(f"generation.temperature must be > 0, got {g.temperature}")
 
 
-def validate_model_config(m: ModelConfig) -> None:
-    """Ranges of the model settings (training and checkpoint loading both check them)."""
+def validate_model_config(m: TransformerConfig) -> None:
+    """Ranges of the architecture settings (training and checkpoint loading both check them)."""
     import math
 
     if m.num_layers < 1 or m.num_heads < 1 or m.ff_size < 1:

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import re
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 
 def check_output_path(path: str | os.PathLike[str]) -> Path:
@@ -72,57 +70,10 @@ def atomic_write_text(path: str | os.PathLike[str], text: str) -> None:
         tmp.write_text(text, encoding="utf-8")
 
 
-def _no_constants(name: str) -> float:
-    raise ValueError(f"non-finite number {name} in the JSON header")
-
-
-def read_safetensors(
-    path: str | os.PathLike[str],
-    meta_key: str,
-    what: str,
-    error: type[Exception],
-    weights: bool = True,
-    finite: bool = True,
-    kind: str | None = None,
-) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Tensors and JSON header (an object under ``meta_key``) of one of our safetensors files.
-
-    Every failure is ``error`` with one line naming the file: missing, not a regular file,
-    unreadable, no header, header not a JSON object (NaN/Infinity refused), floating tensors
-    with NaN or inf (unless ``finite=False``). ``weights=False`` reads the header only
-    (tensors come back empty). ``kind`` names the file type in "not a ..." (default ``what``).
-    Callers then check the header's fields themselves.
-    """
-    from safetensors import SafetensorError, safe_open
-    from safetensors.torch import load_file
-
-    p = Path(path)
-    if not p.exists():
-        raise error(f"{p}: {what} not found")
-    if not p.is_file():
-        raise error(f"{p}: not a regular file (expected a {what})")
-    try:
-        with safe_open(str(p), framework="pt") as fh:
-            raw = (fh.metadata() or {}).get(meta_key)
-        tensors = load_file(str(p)) if weights else {}
-    except (SafetensorError, OSError, ValueError, RuntimeError) as exc:
-        raise error(f"{p}: not a readable {what} ({exc})") from None
-    if raw is None:
-        raise error(f"{p}: safetensors file has no {meta_key} metadata (not a {kind or what})")
-    try:
-        meta = json.loads(raw, parse_constant=_no_constants)
-    except (ValueError, RecursionError) as exc:
-        raise error(f"{p}: corrupt {kind or what} metadata (not valid JSON: {exc})") from None
-    if not isinstance(meta, dict):
-        raise error(f"{p}: {what} metadata must be a JSON object, got {type(meta).__name__}")
-    for name, t in tensors.items() if finite else ():
-        if t.is_floating_point() and not bool(t.isfinite().all()):
-            raise error(f"{p}: tensor {name!r} contains NaN or inf")
-    return tensors, meta
-
-
 # atomic_path's temporaries: "." + final name + "." + mkstemp's 8 random characters + suffix
 _TEMP_NAME = re.compile(r"^\.(?P<final>.+)\.[a-z0-9_]{8}(?:\.[A-Za-z0-9]+)?$")
+# safetensors' save_file itself writes through ".tmp" + 6 letters/digits beside its destination
+_SAFETENSORS_TEMP = re.compile(r"^\.tmp[A-Za-z0-9]{6}$")
 
 
 def remove_stale_temps(folder: str | os.PathLike[str], keep: Callable[[str], bool]) -> tuple[int, int]:
@@ -137,7 +88,8 @@ def remove_stale_temps(folder: str | os.PathLike[str], keep: Callable[[str], boo
     count = size = 0
     for entry in d.iterdir():
         m = _TEMP_NAME.match(entry.name)
-        if m is None or not keep(m.group("final")) or not entry.is_file() or entry.is_symlink():
+        ours = m is not None and keep(m.group("final"))
+        if not (ours or _SAFETENSORS_TEMP.match(entry.name)) or not entry.is_file() or entry.is_symlink():
             continue
         try:
             size += entry.stat().st_size

@@ -43,7 +43,7 @@ def judge_file(synthetic_cache: Path, tmp_path_factory: pytest.TempPathFactory) 
 @pytest.fixture()
 def cached_model(monkeypatch: pytest.MonkeyPatch, model: Any) -> Any:
     """Make CLI commands reuse the session model instead of reloading it per call."""
-    import motionclip.apps.cli as cli
+    import motionclip.cli.common as common
 
-    monkeypatch.setattr(cli, "load_model", lambda checkpoint, backend_model=None: model)
+    monkeypatch.setattr(common, "load_model", lambda checkpoint, backend_model=None: model)
     return model

@@ -3,6 +3,7 @@ command that loads a model."""
 
 from __future__ import annotations
 
+import copy
 import shutil
 from pathlib import Path
 
@@ -17,9 +18,10 @@ def test_local_backend_folder_is_stored_relative_to_the_checkpoint(tiny_model, t
 
     clip = tmp_path / "a" / "clip"
     clip.mkdir(parents=True)
-    tiny_model.backend_model = str(clip)
-    ckpt = save_checkpoint(tiny_model, tmp_path / "a" / "run" / "model.safetensors")
-    assert read_metadata(ckpt)["backend"]["model_relative"] == "../clip"
+    model = copy.deepcopy(tiny_model)
+    model.config.backend_model = str(clip)
+    ckpt = save_checkpoint(model, tmp_path / "a" / "run" / "model.safetensors")
+    assert read_metadata(ckpt)["backend_model_relative"] == "../clip"
 
     shutil.move(tmp_path / "a", tmp_path / "elsewhere")  # copy the project to another machine
     moved = load_checkpoint(tmp_path / "elsewhere" / "run" / "model.safetensors")

@@ -13,6 +13,7 @@ from safetensors.torch import load_file, save_file
 import motionclip
 from motionclip.errors import CheckpointError, MotionCLIPError
 from motionclip.model.checkpoint import FORMAT, load_checkpoint, read_metadata, save_checkpoint
+from motionclip.tagged import MODEL_CHECKPOINT
 
 
 def _outputs(model) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
@@ -30,7 +31,7 @@ def test_save_load_round_trip_is_exact(tiny_model, tmp_path: Path) -> None:
     again = load_checkpoint(path)
     assert not again.training
     assert again.meta["format"] == FORMAT and again.meta["note"] == "hello" and again.meta["dtype"] == "float32"
-    assert again.cfg == tiny_model.cfg and again.skeleton == tiny_model.skeleton
+    assert again.config == tiny_model.config and again.skeleton == tiny_model.skeleton
     assert (again.fps, again.window, again.backend_name) == (tiny_model.fps, tiny_model.window, "minilm")
     for a, b in zip(_outputs(tiny_model), _outputs(again)):
         assert torch.equal(a, b)
@@ -64,7 +65,7 @@ def test_missing_and_garbage_files(tmp_path: Path) -> None:
         load_checkpoint(tmp_path / "nope.safetensors")
     junk = tmp_path / "junk.safetensors"
     junk.write_bytes(bytes(range(256)) * 40)
-    with pytest.raises(CheckpointError, match="not a readable safetensors checkpoint") as err:
+    with pytest.raises(CheckpointError, match="not a readable model checkpoint") as err:
         load_checkpoint(junk)
     assert str(junk) in str(err.value)
     empty = tmp_path / "empty.safetensors"
@@ -91,11 +92,11 @@ def test_truncated_checkpoint(tiny_checkpoint: Path, tmp_path: Path) -> None:
 def test_safetensors_without_metadata(tmp_path: Path, tiny_checkpoint: Path) -> None:
     plain = tmp_path / "plain.safetensors"
     save_file(load_file(str(tiny_checkpoint)), str(plain))
-    with pytest.raises(CheckpointError, match="no motionclip metadata"):
+    with pytest.raises(CheckpointError, match="without motionclip metadata"):
         load_checkpoint(plain)
     other = tmp_path / "other.safetensors"
     save_file({"w": torch.zeros(3)}, str(other), metadata={"something": "else"})
-    with pytest.raises(CheckpointError, match="not a MotionCLIP checkpoint"):
+    with pytest.raises(CheckpointError, match="not a motionclip model checkpoint"):
         motionclip.load(str(other))
 
 
@@ -103,9 +104,9 @@ def _rewrite(src: Path, dst: Path, state=None, meta=None) -> Path:
     from safetensors import safe_open
 
     with safe_open(str(src), framework="pt") as fh:
-        raw_meta = fh.metadata()["motionclip"]
+        raw_meta = fh.metadata()[MODEL_CHECKPOINT.key]
     state = load_file(str(src)) if state is None else state
-    save_file(state, str(dst), metadata={"motionclip": raw_meta if meta is None else meta})
+    save_file(state, str(dst), metadata={MODEL_CHECKPOINT.key: raw_meta if meta is None else meta})
     return dst
 
 
@@ -123,17 +124,17 @@ def test_wrong_shapes_and_bad_metadata(tiny_checkpoint: Path, tmp_path: Path) ->
     meta = read_metadata(tiny_checkpoint)
     # a config that disagrees with the weights (e.g. another latent size)
     bigger = json.loads(json.dumps(meta))
-    bigger["model"]["latent_dim"] = 512
+    bigger["config"]["architecture"]["latent_dim"] = 512
     with pytest.raises(CheckpointError, match="does not match the model"):
         load_checkpoint(_rewrite(tiny_checkpoint, tmp_path / "dim.safetensors", meta=json.dumps(bigger)))
     unknown = json.loads(json.dumps(meta))
-    unknown["model"]["bogus"] = 1
+    unknown["config"]["architecture"]["bogus"] = 1
     with pytest.raises(CheckpointError):
         load_checkpoint(_rewrite(tiny_checkpoint, tmp_path / "unknown.safetensors", meta=json.dumps(unknown)))
     with pytest.raises(CheckpointError, match="corrupt .*checkpoint metadata"):
         load_checkpoint(_rewrite(tiny_checkpoint, tmp_path / "json.safetensors", meta="{not json"))
     fmt = dict(meta, format="something-else")
-    with pytest.raises(CheckpointError, match="unsupported checkpoint format"):
+    with pytest.raises(CheckpointError, match="not a model checkpoint .unsupported format"):
         load_checkpoint(_rewrite(tiny_checkpoint, tmp_path / "fmt.safetensors", meta=json.dumps(fmt)))
     noskel = {k: v for k, v in meta.items() if k != "skeleton"}
     with pytest.raises(CheckpointError):
@@ -167,10 +168,41 @@ def test_training_state_files_are_not_pickles(tmp_path: Path, tiny_checkpoint: P
     junk.write_bytes(b"\x80\x04junk" * 10)
     with pytest.raises(CheckpointError, match="not a readable training checkpoint"):
         load_state(junk)
-    with pytest.raises(CheckpointError, match="not a motionclip training checkpoint"):
+    with pytest.raises(CheckpointError, match="is a motionclip model checkpoint, not a training checkpoint"):
         load_state(tiny_checkpoint)
     with pytest.raises(CheckpointError, match="not found"):
         load_state(tmp_path / "missing.ckpt")
+
+
+@pytest.mark.parametrize(
+    "edit, message",
+    [
+        (lambda m: m["config"].update(window=-60), "'window'"),
+        (lambda m: m["config"].update(fps=float("nan")), "'fps'|non-finite number NaN"),
+        (lambda m: m["config"].update(architecture="3 layers"), "'architecture'"),
+        (lambda m: m["config"].update(backend="word2vec"), "unknown backend"),
+        (lambda m: m["config"].update(generation=[1]), "'generation'"),
+        (lambda m: m["config"].update(trained_frames=3), "'trained_frames'"),
+        (lambda m: m["config"].update(latent_norm=0), "'latent_norm'"),
+        (lambda m: m.pop("config"), "'config' must be an object"),
+        (lambda m: m.pop("skeleton"), "'skeleton' must be an object"),
+    ],
+)
+def test_bad_checkpoint_metadata_fails_at_load(tiny_checkpoint, tmp_path, edit, message) -> None:  # noqa: ANN001
+    import json as _json
+
+    from safetensors.torch import load_file, safe_open, save_file
+
+    from motionclip.errors import CheckpointError
+    from motionclip.model.checkpoint import load_checkpoint
+
+    with safe_open(str(tiny_checkpoint), framework="pt") as fh:
+        meta = _json.loads(fh.metadata()[MODEL_CHECKPOINT.key])
+    edit(meta)
+    bad = tmp_path / "bad.safetensors"
+    save_file(load_file(str(tiny_checkpoint)), str(bad), metadata={MODEL_CHECKPOINT.key: _json.dumps(meta)})
+    with pytest.raises(CheckpointError, match=message):
+        load_checkpoint(bad)
 
 
 @pytest.mark.parametrize(
@@ -183,21 +215,40 @@ def test_training_state_files_are_not_pickles(tmp_path: Path, tiny_checkpoint: P
         (lambda m: m.update(generation=[1]), "'generation'"),
     ],
 )
-def test_bad_checkpoint_metadata_fails_at_load(tiny_checkpoint, tmp_path, edit, message) -> None:  # noqa: ANN001
+def test_bad_v1_checkpoint_metadata_fails_at_load(tmp_path, edit, message) -> None:  # noqa: ANN001
+    """Format v1 (the shipped checkpoint: loose keys under the shared ``motionclip`` key) is checked too."""
     import json as _json
 
     from safetensors.torch import load_file, safe_open, save_file
 
     from motionclip.errors import CheckpointError
-    from motionclip.model.checkpoint import load_checkpoint
+    from motionclip.model.checkpoint import load_checkpoint, shipped_checkpoint
+    from motionclip.tagged import LEGACY_KEY
 
-    with safe_open(str(tiny_checkpoint), framework="pt") as fh:
-        meta = _json.loads(fh.metadata()["motionclip"])
+    with safe_open(str(shipped_checkpoint()), framework="pt") as fh:
+        meta = _json.loads(fh.metadata()[LEGACY_KEY])
+    assert meta["format"] == "motionclip-checkpoint-v1"
     edit(meta)
     bad = tmp_path / "bad.safetensors"
-    save_file(load_file(str(tiny_checkpoint)), str(bad), metadata={"motionclip": _json.dumps(meta)})
+    save_file(load_file(str(shipped_checkpoint())), str(bad), metadata={LEGACY_KEY: _json.dumps(meta)})
     with pytest.raises(CheckpointError, match=message):
         load_checkpoint(bad)
+
+
+def test_v1_checkpoint_becomes_a_complete_config(tmp_path) -> None:  # noqa: ANN001
+    """The shipped (v1) checkpoint loads into a whole ModelConfig, and saved again it is v2 and equal."""
+    from motionclip.model.checkpoint import load_checkpoint, shipped_checkpoint
+
+    old = load_checkpoint(shipped_checkpoint())
+    assert old.meta["format"] == "motionclip-checkpoint-v1"
+    cfg = old.config
+    assert (cfg.backend, cfg.fps, cfg.window, cfg.latent_dim) == ("minilm", old.fps, old.window, 384)
+    assert cfg.trained_frames >= cfg.window and cfg.latent_norm > 0
+    again = load_checkpoint(save_checkpoint(old, tmp_path / "v2.safetensors"))
+    assert again.meta["format"] == MODEL_CHECKPOINT.tag == "motionclip-checkpoint-v2"
+    assert again.config == old.config
+    z = torch.nn.functional.normalize(torch.randn(1, 384, generator=torch.Generator().manual_seed(0)), dim=-1)
+    torch.testing.assert_close(again.decode(z, 20)[0].rotations, old.decode(z, 20)[0].rotations)
 
 
 def test_nan_weights_fail_at_load(tiny_checkpoint, tmp_path) -> None:  # noqa: ANN001

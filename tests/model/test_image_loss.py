@@ -11,11 +11,13 @@ from safetensors import safe_open
 from safetensors.torch import load_file
 from typer.testing import CliRunner
 
+from motionclip.apps.render_frames import choose_frames, render_window_images, window_poses
 from motionclip.cli import app
 from motionclip.data.cache import MotionCache
-from motionclip.data.render_frames import META_KEY, choose_frames, render_window_images, window_poses
 from motionclip.errors import MotionCLIPError
-from motionclip.model.training import image_embeddings_path, train
+from motionclip.model.image_targets import image_embeddings_path
+from motionclip.model.training import train
+from motionclip.tagged import IMAGE_TARGETS, write_tagged
 
 runner = CliRunner()
 
@@ -49,7 +51,7 @@ def test_render_frames_file(rendered: Path, clip_cache: Path) -> None:
     assert torch.equal(t["frame"], choose_frames(n, cache.window, 3))
     assert int(t["frame"].min()) >= 0 and int(t["frame"].max()) < cache.window
     with safe_open(str(rendered), framework="pt") as fh:
-        meta = json.loads(fh.metadata()[META_KEY])
+        meta = json.loads(fh.metadata()[IMAGE_TARGETS.key])
     assert meta["backend"] == "clip" and meta["dim"] == 32 and meta["size"] == 48 and meta["windows"] == n
     assert meta["split"] == "all" and meta["seed"] == 3
 
@@ -100,6 +102,8 @@ def test_loss_image_zero_skips_it(rendered: Path, clip_cache: Path, tiny_clip_di
     run.loss.image = 0.0
     summary = train(clip_cache, run, tmp_path / "a", progress=False, log=lambda *_: None)
     assert "train/image" not in summary["metrics"]
+    # the model is sized to the backend (32) on a copy: the run's config is not changed
+    assert run.model.latent_dim == 384 and summary["config"]["model"]["latent_dim"] == 32
     assert get_backend("clip", model=tiny_clip_dir).has_image
 
 
@@ -114,16 +118,23 @@ def test_image_loss_needs_the_rendered_file(synthetic_cache: Path, tiny_clip_dir
     from safetensors.torch import save_file
 
     n = len(MotionCache.load(data).tensors["window_take"])
-    save_file({"embeddings": torch.ones(n, 7)}, str(image_embeddings_path(data, "clip")))
+    write_tagged(IMAGE_TARGETS, image_embeddings_path(data, "clip"), {"embeddings": torch.ones(n, 7)}, {})
     with pytest.raises(MotionCLIPError, match="dim 7"):
         train(data, run, tmp_path / "run", progress=False, log=lambda *_: None)
-    save_file({"embeddings": torch.ones(n + 1, 32)}, str(image_embeddings_path(data, "clip")))
+    write_tagged(IMAGE_TARGETS, image_embeddings_path(data, "clip"), {"embeddings": torch.ones(n + 1, 32)}, {})
     with pytest.raises(MotionCLIPError, match="re-render"):
+        train(data, run, tmp_path / "run", progress=False, log=lambda *_: None)
+    # the format tag is checked: an untagged file or another kind of file is refused by name
+    save_file({"embeddings": torch.ones(n, 32)}, str(image_embeddings_path(data, "clip")))
+    with pytest.raises(MotionCLIPError, match="not a motionclip image-embedding file"):
+        train(data, run, tmp_path / "run", progress=False, log=lambda *_: None)
+    image_embeddings_path(data, "clip").write_bytes(data.read_bytes())
+    with pytest.raises(MotionCLIPError, match="dataset cache, not an image-embedding file"):
         train(data, run, tmp_path / "run", progress=False, log=lambda *_: None)
 
 
 def test_render_frames_train_split_and_errors(synthetic_cache: Path, tiny_clip_dir: Path, tmp_path: Path) -> None:
-    from motionclip.data.render_frames import render_frame_embeddings
+    from motionclip.apps.render_frames import render_frame_embeddings
     from motionclip.text import get_backend
 
     data = tmp_path / "split.safetensors"

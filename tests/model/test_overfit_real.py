@@ -15,13 +15,13 @@ from pathlib import Path
 import pytest
 import torch
 
-from motionclip.config import DataConfig, LossConfig, ModelConfig, TrainRunConfig
+from motionclip.config import DataConfig, LossConfig, ModelConfig, TrainRunConfig, TransformerConfig
 from motionclip.data.cache import MotionCache
 from motionclip.data.dataset import feature_stats
 from motionclip.data.prepare import prepare_dataset
+from motionclip.model.autoencoder import MotionCLIP
 from motionclip.model.lightning import MotionCLIPModule
 from motionclip.model.losses import LossScales, total_loss
-from motionclip.model.motionclip import MotionCLIP
 
 TAKES = ("walk_normal_001", "walk_elderly_001", "run_active_001", "run_normal_001")
 
@@ -54,10 +54,10 @@ def limb_speed(pos: torch.Tensor) -> torch.Tensor:
 def overfit(cache: MotionCache, batch: dict, loss: LossConfig, steps: int) -> float:
     """Limb-speed ratio (reconstructed / real) after ``steps`` updates on the fixed batch."""
     torch.manual_seed(0)
-    cfg = ModelConfig(latent_dim=128, num_layers=2, num_heads=4, ff_size=256, dropout=0.1)
+    cfg = TransformerConfig(latent_dim=128, num_layers=2, num_heads=4, ff_size=256, dropout=0.1)
     run = TrainRunConfig(model=cfg, loss=loss)
     run.train.lr = 1e-3
-    model = MotionCLIP(cfg, cache.skeleton, feature_stats(batch["rot6d"], batch["trans"]))
+    model = MotionCLIP(ModelConfig(cfg, fps=cache.fps, window=cache.window), cache.skeleton, feature_stats(batch["rot6d"], batch["trans"]))
     with torch.no_grad():
         pos = model.positions(batch["rot6d"], batch["trans"], batch["offsets"])
     texts = torch.nn.functional.normalize(torch.randn(1, 128), dim=-1)

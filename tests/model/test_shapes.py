@@ -7,15 +7,16 @@ import torch
 from model_helpers import random_windows
 from synthetic import skeleton, tiny_model_config
 
+from motionclip.config import ModelConfig
 from motionclip.data.motion import Motion
-from motionclip.model.motionclip import MotionCLIP
+from motionclip.model.autoencoder import MotionCLIP
 from motionclip.text import MINILM_DIM
 
 
 @pytest.fixture
 def fresh_model() -> MotionCLIP:
     torch.manual_seed(0)
-    return MotionCLIP(tiny_model_config(), skeleton(), window=30).eval()
+    return MotionCLIP(ModelConfig(tiny_model_config(), window=30), skeleton()).eval()
 
 
 def test_encoder_decoder_shapes(fresh_model: MotionCLIP) -> None:
@@ -66,8 +67,8 @@ def test_padding_mask_ignores_padded_frames(fresh_model: MotionCLIP) -> None:
 
 def test_decode_and_generate_outputs(tiny_model) -> None:
     m = tiny_model
-    assert m.latent_dim == MINILM_DIM == m.meta["backend"]["dim"]
-    assert m.meta["backend"]["name"] == "minilm"
+    assert m.latent_dim == MINILM_DIM == m.meta["config"]["architecture"]["latent_dim"]
+    assert m.meta["config"]["backend"] == m.backend_name == "minilm"
     z = torch.nn.functional.normalize(torch.randn(2, m.latent_dim), dim=-1)
     motions = m.decode(z, frames=45)
     assert len(motions) == 2 and all(isinstance(x, Motion) for x in motions)

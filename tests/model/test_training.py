@@ -12,11 +12,11 @@ import torch
 from model_helpers import logged_values, quick_run, read_metrics
 from synthetic import tiny_model_config
 
-from motionclip.config import LossConfig, TrainRunConfig
+from motionclip.config import LossConfig, ModelConfig, TrainRunConfig
 from motionclip.data.dataset import MotionDataModule
+from motionclip.model.autoencoder import MotionCLIP
 from motionclip.model.lightning import MotionCLIPModule
 from motionclip.model.losses import total_loss
-from motionclip.model.motionclip import MotionCLIP
 from motionclip.model.training import train
 
 
@@ -26,7 +26,7 @@ def _module(cache_path: Path, loss: LossConfig | None = None, use_image: bool = 
     run = TrainRunConfig(model=tiny_model_config(), loss=loss or LossConfig())
     run.model.latent_dim = dim
     torch.manual_seed(0)
-    model = MotionCLIP(run.model, dm.cache.skeleton, dm.stats, fps=dm.cache.fps, window=dm.cache.window)
+    model = MotionCLIP(ModelConfig(run.model, fps=dm.cache.fps, window=dm.cache.window), dm.cache.skeleton, dm.stats)
     texts = torch.nn.functional.normalize(torch.randn(len(dm.cache.texts), dim), dim=-1)
     module = MotionCLIPModule(model, run, texts, use_image=use_image)
     ds = dm.dataset("train")

@@ -48,7 +48,7 @@ def test_table_header_missing_or_not_json(tmp_path: Path) -> None:
 
     p = tmp_path / "t.safetensors"
     save_file({"embeddings": torch.zeros(2, 4)}, str(p))
-    with pytest.raises(MotionCLIPError, match="no motionclip-table metadata"):
+    with pytest.raises(MotionCLIPError, match="without motionclip metadata"):
         TableBackend(p)
     save_file({"embeddings": torch.zeros(2, 4)}, str(p), metadata={"motionclip-table": "{nope"})
     with pytest.raises(MotionCLIPError, match="corrupt embedding table metadata"):

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from motionclip.web.limits import Limits
+from motionclip.web.limits import ServingLimits
 
 
 def _classify(client, data: bytes, name: str = "clip.bvh"):  # noqa: ANN001, ANN202
@@ -52,7 +52,7 @@ def strict_client(web_model) -> Iterator:  # noqa: ANN001
     from motionclip.web import create_app
 
     app = create_app(
-        web_model, limits=Limits(max_upload_cells=1000, max_upload_inflated_bytes=64 * 1024), warm_up=False
+        web_model, limits=ServingLimits(max_upload_cells=1000, max_upload_inflated_bytes=64 * 1024), warm_up=False
     )
     with TestClient(app) as c:
         yield c
@@ -97,10 +97,8 @@ def impatient_server(web_model) -> Iterator[tuple[str, int]]:  # noqa: ANN001
 
     from motionclip.web.protocol import header_deadline_protocol
 
-    app = create_app(web_model, limits=Limits(body_timeout_s=1.0), warm_up=False)
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = int(probe.getsockname()[1])
+    app = create_app(web_model, limits=ServingLimits(body_timeout_s=1.0), warm_up=False)
+    port = free_port()
     http = header_deadline_protocol(1.5)
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="critical", http=http))
     thread = threading.Thread(target=server.run, daemon=True)

@@ -34,9 +34,12 @@ def test_parse_classes() -> None:
 
 
 def test_web_cli_import_is_light() -> None:
-    code = "import sys, motionclip.web.cli, motionclip.web; print('fastapi' in sys.modules, 'uvicorn' in sys.modules)"
+    code = (
+        "import sys, motionclip.cli, motionclip.web; "
+        "print(*(m in sys.modules for m in ('fastapi', 'uvicorn', 'pytorch_lightning', 'transformers')))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert out.split() == ["False", "False"]
+    assert out.split() == ["False", "False", "False", "False"]
 
 
 def test_serve_command_registered() -> None:
@@ -51,7 +54,7 @@ def test_serve_command_registered() -> None:
 
 
 def test_serve_missing_checkpoint_is_a_clear_error(tmp_path) -> None:  # noqa: ANN001
-    from motionclip.web.cli import serve
+    from motionclip.cli.serve import serve
 
     with pytest.raises(MotionCLIPError, match="not found"):
         serve(checkpoint=tmp_path / "nope.safetensors", port=1)

@@ -22,11 +22,12 @@ import torch
 import torch.nn.functional as F
 
 from motionclip.apps.sources import is_motion_path, motion_latent
+from motionclip.config import LIMITS, Limits
 from motionclip.data.io import read_motion
-from motionclip.data.motion import Motion
 from motionclip.data.labels import CONTENT_PHRASES, STYLE_PHRASES, class_prompt, style_prompt
+from motionclip.data.motion import Motion
 from motionclip.errors import MotionCLIPError
-from motionclip.model.motionclip import MotionCLIP
+from motionclip.model.autoencoder import MotionCLIP
 
 LOGIT_SCALE = 100.0
 
@@ -40,13 +41,19 @@ class Prediction:
     probability: float
 
 
-def parse_classes(classes: str | Sequence[str]) -> list[str]:
-    """Comma- (or newline-) separated string or list -> unique, non-empty class names (order kept)."""
+def parse_classes(classes: str | Sequence[str], limits: Limits = LIMITS) -> list[str]:
+    """Comma- (or newline-) separated string or list -> unique, non-empty class names (order kept),
+    at most ``limits.max_classes`` of at most ``limits.max_text_chars`` characters."""
     parts = [classes] if isinstance(classes, str) else list(classes)
     items = [c for part in parts for c in re.split(r"[,\n]", part)]
     out = [c.strip() for c in items if c.strip()]
     if not out:
         raise MotionCLIPError('give at least one class, e.g. --classes "walk,run,kick"')
+    if len(out) > limits.max_classes:
+        raise MotionCLIPError(f"at most {limits.max_classes} classes, got {len(out)}")
+    for name in out:
+        if len(name) > limits.max_text_chars:
+            raise MotionCLIPError(f"class name longer than {limits.max_text_chars} characters: {name[:40]!r}...")
     dupes = sorted({c for c in out if out.count(c) > 1})
     if dupes:
         raise MotionCLIPError(f"duplicate classes: {', '.join(dupes)}")

@@ -33,21 +33,22 @@ from pathlib import Path
 
 import torch
 
-from motionclip.apps.outputs import write_outputs
+from motionclip.apps.outputs import check_output, write_outputs
 from motionclip.apps.sources import Source, match_norm, resolve
+from motionclip.config import LIMITS, Limits
 from motionclip.data.labels import style_prompt
 from motionclip.data.motion import Motion
 from motionclip.errors import MotionCLIPError
-from motionclip.model.motionclip import MotionCLIP
+from motionclip.model.autoencoder import MotionCLIP
 
 NEUTRAL_STYLE = "normal"
 NEUTRAL_POSE = "a person stands still"
-MAX_SCALE = 10.0
 
 
-def check_scale(scale: float) -> float:
-    if not abs(scale) <= MAX_SCALE:  # also rejects NaN
-        raise MotionCLIPError(f"--scale must be between -{MAX_SCALE:g} and {MAX_SCALE:g}, got {scale}")
+def check_scale(scale: float, limits: Limits = LIMITS) -> float:
+    m = limits.max_scale
+    if not abs(scale) <= m:  # also rejects NaN
+        raise MotionCLIPError(f"--scale must be between -{m:g} and {m:g}, got {scale}")
     return float(scale)
 
 
@@ -134,9 +135,8 @@ def compose(
 
 def write_edit(model: MotionCLIP, result: Edit, out: str | Path, grid: bool = False) -> list[Path]:
     """The edited motion; with ``grid`` one video of base / start / end / result side by side."""
+    check_output(out, grid)
     if not grid:
         return write_outputs([result.motion], out)
-    if not str(out).lower().endswith((".mp4", ".gif", ".png")):
-        raise MotionCLIPError("--grid needs a video or image output (.mp4, .gif, .png)")
     inputs = model.decode(torch.stack([result.base.z, result.start.z, result.end.z]), len(result.motion))
     return write_outputs([*inputs, result.motion], out, captions=result.captions(), grid=True)

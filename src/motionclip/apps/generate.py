@@ -6,14 +6,13 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from motionclip.apps.outputs import write_outputs
+from motionclip.config import LIMITS, Limits
 from motionclip.data.motion import Motion
 from motionclip.errors import MotionCLIPError
-from motionclip.model.motionclip import MotionCLIP
-
-MAX_TEXT_CHARS = 500
+from motionclip.model.autoencoder import MotionCLIP
 
 
-def validate_prompts(texts: Sequence[str]) -> list[str]:
+def validate_prompts(texts: Sequence[str], limits: Limits = LIMITS) -> list[str]:
     """Strip prompts and reject empty or absurdly long ones with a clear message."""
     out = []
     if not texts:
@@ -22,31 +21,31 @@ def validate_prompts(texts: Sequence[str]) -> list[str]:
         t = (t or "").strip()
         if not t:
             raise MotionCLIPError(f"prompt {i + 1} is empty")
-        if len(t) > MAX_TEXT_CHARS:
-            raise MotionCLIPError(f"prompt {i + 1} is longer than {MAX_TEXT_CHARS} characters")
+        if len(t) > limits.max_text_chars:
+            raise MotionCLIPError(f"prompt {i + 1} is longer than {limits.max_text_chars} characters")
         out.append(t)
     return out
 
 
-MAX_SAMPLES = 64
+def check_seconds(seconds: float, option: str = "--seconds", limits: Limits = LIMITS) -> float:
+    """A generation length in seconds: > 0 and at most ``limits.max_seconds`` (NaN refused)."""
+    if not 0 < seconds <= limits.max_seconds:
+        raise MotionCLIPError(f"{option} must be > 0 and at most {limits.max_seconds:g}, got {seconds}")
+    return seconds
 
 
 def duration_frames(model: MotionCLIP, frames: int | None, seconds: float | None) -> int | None:
     """Frames for ``--frames`` or ``--seconds`` (not both); None = the model's window."""
-    from motionclip.model.motionclip import MAX_GENERATE_SECONDS
-
     if frames is not None and seconds is not None:
         raise MotionCLIPError("give --frames or --seconds, not both")
     if seconds is None:
         return frames
-    if not 0 < seconds <= MAX_GENERATE_SECONDS:  # also rejects NaN
-        raise MotionCLIPError(f"--seconds must be > 0 and at most {MAX_GENERATE_SECONDS:g}, got {seconds}")
-    return max(1, round(seconds * model.fps))
+    return max(1, round(check_seconds(seconds) * model.fps))
 
 
-def validate_samples(samples: int, seed: int) -> None:
-    if not 1 <= int(samples) <= MAX_SAMPLES:
-        raise MotionCLIPError(f"samples must be between 1 and {MAX_SAMPLES}, got {samples}")
+def validate_samples(samples: int, seed: int, limits: Limits = LIMITS) -> None:
+    if not 1 <= int(samples) <= limits.max_samples:
+        raise MotionCLIPError(f"samples must be between 1 and {limits.max_samples}, got {samples}")
     if not 0 <= int(seed) < 2**63:
         raise MotionCLIPError(f"seed must be a non-negative integer, got {seed}")
 

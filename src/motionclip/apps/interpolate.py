@@ -13,16 +13,15 @@ import torch
 
 from motionclip.apps.outputs import write_outputs
 from motionclip.apps.sources import Source, resolve
+from motionclip.config import LIMITS, Limits
 from motionclip.data.motion import Motion
 from motionclip.errors import MotionCLIPError
-from motionclip.model.motionclip import MotionCLIP
-
-MAX_STEPS = 64
+from motionclip.model.autoencoder import MotionCLIP
 
 
-def check_steps(steps: int) -> int:
-    if not 2 <= steps <= MAX_STEPS:
-        raise MotionCLIPError(f"--steps must be between 2 (both ends included) and {MAX_STEPS}, got {steps}")
+def check_steps(steps: int, limits: Limits = LIMITS) -> int:
+    if not 2 <= steps <= limits.max_steps:
+        raise MotionCLIPError(f"--steps must be between 2 (both ends included) and {limits.max_steps}, got {steps}")
     return steps
 
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from motionclip.data.io import write_motion
 from motionclip.data.motion import Motion
@@ -26,6 +26,21 @@ def output_kind(path: str | Path) -> str:
     raise MotionCLIPError(
         f"{path}: unsupported output type; use one of {', '.join(MOTION_EXTS + VIDEO_EXTS)}"
     )
+
+
+def check_output(path: str | Path, grid: bool = False) -> str:
+    """The output's kind ("motion" or "video"), checked before any work; ``grid`` needs a video or image."""
+    kind = output_kind(path)
+    if grid and kind != "video":
+        raise MotionCLIPError("--grid needs a video or image output (.mp4, .gif, .png)")
+    return kind
+
+
+def check_image_size(size: int) -> int:
+    """A square frame size in pixels for renders (8 to 2048)."""
+    if not 8 <= size <= 2048:
+        raise MotionCLIPError(f"--size must be between 8 and 2048 pixels, got {size}")
+    return size
 
 
 def numbered(path: Path, index: int, count: int) -> Path:
@@ -50,13 +65,11 @@ def write_outputs(
     ``config`` sets the frame size and look of video/image outputs (default RenderConfig()).
     """
     out = Path(out)
-    kind = output_kind(out)
+    kind = check_output(out, grid)
     if not motions:
         raise MotionCLIPError("nothing to write")
     captions = list(captions) if captions is not None else [""] * len(motions)
     if kind == "motion":
-        if grid:
-            raise MotionCLIPError("--grid needs a video or image output (.mp4, .gif, .png)")
         return [write_motion(m, numbered(out, i, len(motions))) for i, m in enumerate(motions)]
     from motionclip.render import render_grid, render_motion, save_animation, save_keyframe_strip
 
@@ -77,3 +90,47 @@ def write_outputs(
         render_motion(m, p, config=config, caption=captions[i] or None)
         paths.append(p)
     return paths
+
+
+def render_files(
+    files: Sequence[str | Path],
+    out: str | Path,
+    grid: bool = False,
+    captions: Sequence[str] | None = None,
+    size: int | None = None,
+    up: str = "auto",
+    note: Callable[[str], Any] = print,
+) -> list[Path]:
+    """Render motion files as a shaded mannequin video, GIF or key-frame strip (``motionclip render``).
+
+    Every input is checked before any rendering: the output is a video/image, captions match
+    the files, ``grid`` motions share a skeleton; ``note`` gets the reader's remarks (e.g. Z-up).
+    """
+    from motionclip.data.canonical import canonicalize
+    from motionclip.data.io import read_motion_noted
+    from motionclip.data.up_axis import check_up
+
+    if output_kind(out) != "video":
+        raise MotionCLIPError(f"{out}: render writes .mp4, .gif or .png")
+    check_up(up)
+    if size is not None:
+        check_image_size(size)
+    paths = [Path(f) for f in files]
+    caps = list(captions) if captions else [f.name.split(".")[0] for f in paths]
+    if len(caps) != len(paths):
+        raise MotionCLIPError(f"{len(caps)} captions for {len(paths)} files")
+    motions = []
+    for f in paths:
+        motion, remark = read_motion_noted(f, up)
+        if remark:
+            note(f"note: {f}: {remark}")
+        motions.append(canonicalize(motion, fps=None))
+    if grid and len({m.skeleton.names for m in motions}) > 1:
+        raise MotionCLIPError("--grid needs motions on the same skeleton")
+    shown = caps if (grid or captions) else None
+    config = None
+    if size is not None:
+        from motionclip.render import RenderConfig
+
+        config = RenderConfig(width=size, height=size)
+    return write_outputs(motions, out, captions=shown, grid=grid, config=config)

@@ -17,7 +17,7 @@ from motionclip.apps.outputs import MOTION_EXTS, VIDEO_EXTS, write_outputs
 from motionclip.apps.windows import encode_windows, split_indices, take_name, window_motion
 from motionclip.data.cache import MotionCache
 from motionclip.errors import MotionCLIPError
-from motionclip.model.motionclip import MotionCLIP
+from motionclip.model.autoencoder import MotionCLIP
 
 FORMATS = tuple(e.lstrip(".") for e in MOTION_EXTS + VIDEO_EXTS)
 
@@ -34,10 +34,23 @@ class Hit:
     cosine: float
 
 
-def retrieve(model: MotionCLIP, cache: MotionCache, text: str, split: str = "test", k: int = 5) -> list[Hit]:
-    """The ``k`` windows of ``split`` closest to ``text``, best first."""
+def check_k(k: int) -> int:
     if k < 1:
         raise MotionCLIPError(f"--k must be at least 1, got {k}")
+    return k
+
+
+def check_format(fmt: str) -> str:
+    """The file type of written hits (``bvh``, ``npz``, ``mp4`` ...), without a leading dot."""
+    fmt = fmt.lower().lstrip(".")
+    if fmt not in FORMATS:
+        raise MotionCLIPError(f"--format must be one of {', '.join(FORMATS)}, got {fmt!r}")
+    return fmt
+
+
+def retrieve(model: MotionCLIP, cache: MotionCache, text: str, split: str = "test", k: int = 5) -> list[Hit]:
+    """The ``k`` windows of ``split`` closest to ``text``, best first."""
+    check_k(k)
     prompt = validate_prompts([text])[0]
     idx = split_indices(cache, split)
     z = F.normalize(encode_windows(model, cache, idx), dim=-1)
@@ -65,9 +78,7 @@ def retrieve(model: MotionCLIP, cache: MotionCache, text: str, split: str = "tes
 
 def write_hits(cache: MotionCache, hits: list[Hit], out_dir: str | Path, fmt: str = "bvh") -> list[Path]:
     """One file per hit: ``DIR/01_<take>_f<start>.<fmt>`` (the window on its actor's skeleton)."""
-    fmt = fmt.lower().lstrip(".")
-    if fmt not in FORMATS:
-        raise MotionCLIPError(f"--format must be one of {', '.join(FORMATS)}, got {fmt!r}")
+    fmt = check_format(fmt)
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
         raise MotionCLIPError(f"{out}: --out must be a folder")

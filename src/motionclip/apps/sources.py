@@ -29,7 +29,7 @@ from motionclip.data.canonical import resample
 from motionclip.data.io import MOTION_SUFFIXES, read_motion
 from motionclip.data.motion import Motion
 from motionclip.errors import MotionCLIPError
-from motionclip.model.motionclip import MotionCLIP
+from motionclip.model.autoencoder import MotionCLIP
 
 
 @dataclass

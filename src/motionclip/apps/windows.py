@@ -15,7 +15,7 @@ from motionclip.data.motion import Motion
 from motionclip.data.rotations import sixd_to_matrix
 from motionclip.data.skeleton import Skeleton
 from motionclip.errors import DatasetError, MotionCLIPError
-from motionclip.model.motionclip import MotionCLIP
+from motionclip.model.autoencoder import MotionCLIP
 
 BATCH = 256
 

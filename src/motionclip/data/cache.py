@@ -1,6 +1,6 @@
 """Reading the cached dataset file written by :mod:`motionclip.data.prepare`.
 
-File layout (one ``.safetensors``; JSON metadata under the ``motionclip`` key):
+File layout (one ``.safetensors``, :data:`motionclip.tagged.DATASET_CACHE`; JSON metadata under its key):
 
 - frame arrays, all takes concatenated: ``rot6d`` (F, J, 6), ``trans`` (F, 3) metres,
   ``yaw`` (F,) radians that turn frame f to face +Z;
@@ -24,7 +24,7 @@ import torch
 from motionclip.data.rotations import matrix_to_6d, sixd_to_matrix, yaw_matrix
 from motionclip.data.skeleton import Skeleton
 from motionclip.errors import DatasetError, MotionCLIPError
-from motionclip.io_utils import read_safetensors
+from motionclip.tagged import DATASET_CACHE, read_tagged
 
 SPLITS = ("train", "val", "test")
 REQUIRED_TENSORS = (
@@ -161,12 +161,8 @@ class MotionCache:
     @classmethod
     def load(cls, path: str | Path) -> MotionCache:
         p = Path(path)
-        if not p.exists():
-            raise DatasetError(f"{p}: dataset cache not found (create it with `motionclip data prepare`)")
-        tensors, meta = read_safetensors(p, "motionclip", "dataset cache", DatasetError)
-        if meta.get("format") != "motionclip-dataset-v1":
-            fmt = meta.get("format")
-            raise DatasetError(f"{p}: not a dataset cache (format {fmt!r}; expected motionclip-dataset-v1)")
+        hint = " (create it with `motionclip data prepare`)"
+        tensors, meta, _ = read_tagged(DATASET_CACHE, p, DatasetError, missing_hint=hint)
         missing = [k for k in REQUIRED_TENSORS if k not in tensors]
         if missing:
             raise DatasetError(f"{p}: incomplete dataset cache (missing {', '.join(missing)})")

@@ -7,7 +7,6 @@ train/val/test split (by take) are stored alongside. See :mod:`motionclip.data.c
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import time
@@ -19,7 +18,6 @@ from typing import Any
 
 import numpy as np
 import torch
-from safetensors.torch import save_file
 
 from motionclip.config import DataConfig
 from motionclip.data.bvh import read_bvh
@@ -27,10 +25,10 @@ from motionclip.data.canonical import facing_direction, facing_pairs, heading_ya
 from motionclip.data.labels import describe
 from motionclip.data.sources import SourceOptions, Take, discover
 from motionclip.errors import DatasetError, MotionCLIPError
-from motionclip.io_utils import atomic_path, check_output_path, remove_stale_temps
+from motionclip.io_utils import check_output_path, remove_stale_temps
+from motionclip.tagged import DATASET_CACHE, write_tagged
 
 SPLITS = ("train", "val", "test")
-CACHE_FORMAT = "motionclip-dataset-v1"
 
 
 @dataclass
@@ -352,7 +350,6 @@ def prepare_dataset(
         "window_start": torch.tensor(window_start, dtype=torch.int64),
     }
     meta = {
-        "format": CACHE_FORMAT,
         "source": source,
         "root": str(root),
         "config": asdict(cfg),
@@ -371,9 +368,7 @@ def prepare_dataset(
         "problems": problems,
         "notes": notes,
     }
-    out = Path(out)
-    with atomic_path(out, suffix=".safetensors") as tmp:
-        save_file(tensors, str(tmp), metadata={"motionclip": json.dumps(meta)})
+    out = write_tagged(DATASET_CACHE, out, tensors, meta)
     split_windows = Counter(splits[t] for t in window_take)
     return {
         "out": str(out),

@@ -1,37 +1,32 @@
 """Model checkpoints: safetensors weights with a JSON description, never pickle.
 
-One ``.safetensors`` file; its header metadata key ``motionclip`` holds JSON with the model
-config, skeleton, backend name/dim, fps/window, training summary and code version.
+One ``.safetensors`` file in the :data:`motionclip.tagged.MODEL_CHECKPOINT` format. Its header
+holds JSON: format v2 stores the whole :class:`~motionclip.config.ModelConfig` under ``config``
+(architecture, backend, fps, window, trained frames, latent norm, generation), the skeleton,
+dtype, code version and the training summary. Format v1 (the shipped checkpoint; architecture
+under ``model``, the rest as loose keys) still loads.
 Normalisation statistics are buffers, stored with the weights.
 """
 
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 from importlib import resources
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TypeGuard
 
 import torch
 from safetensors import SafetensorError
-from safetensors.torch import load_file, save_file
+from safetensors.torch import load_file
 
-from motionclip.config import (
-    GenerationConfig,
-    ModelConfig,
-    from_dict,
-    to_dict,
-    validate_generation_config,
-    validate_model_config,
-)
+from motionclip.config import ModelConfig, from_dict, to_dict, validate_generation_config, validate_model_config
 from motionclip.data.skeleton import Skeleton
 from motionclip.errors import CheckpointError, MotionCLIPError, one_line
-from motionclip.io_utils import atomic_path, read_safetensors
-from motionclip.model.motionclip import MotionCLIP
+from motionclip.model.autoencoder import MotionCLIP
+from motionclip.tagged import MODEL_CHECKPOINT, read_tagged, write_tagged
 
-FORMAT = "motionclip-checkpoint-v1"
+FORMAT = MODEL_CHECKPOINT.tag
 KNOWN_BACKENDS = ("minilm", "clip")  # the registry's names (motionclip.text.BACKENDS)
 SHIPPED_NAME = "motionclip-minilm.safetensors"
 
@@ -47,49 +42,39 @@ def save_checkpoint(
     """Write ``model`` to ``path`` atomically; ``half`` stores float weights as fp16."""
     from motionclip import __version__
 
-    meta = {
-        "format": FORMAT,
+    meta: dict[str, Any] = {
         "code_version": __version__,
-        "model": to_dict(model.cfg),
+        "config": to_dict(model.config),
         "skeleton": model.skeleton.to_dict(),
-        "backend": _backend_entry(model, Path(path)),
-        "fps": model.fps,
-        "window": model.window,
-        "trained_frames": model.trained_frames,
-        "latent_norm": model.latent_norm,
-        "generation": to_dict(model.generation),
         "dtype": "float16" if half else "float32",
         **(extra or {}),
     }
+    relative = _relative_backend_model(model.backend_model, Path(path))
+    if relative is not None:
+        meta["backend_model_relative"] = relative
     state = {
         k: (v.half() if half and v.is_floating_point() else v).contiguous().cpu()
         for k, v in model.state_dict().items()
     }
-    p = Path(path)
-    with atomic_path(p, suffix=".safetensors") as tmp:
-        save_file(state, str(tmp), metadata={"motionclip": json.dumps(meta)})
-    return p
+    return write_tagged(MODEL_CHECKPOINT, path, state, meta)
 
 
-def _backend_entry(model: MotionCLIP, path: Path) -> dict[str, Any]:
-    """The backend's name, weights and size; a local weights folder is also stored relative
-    to the checkpoint, so a run folder copied elsewhere (with its model folder) still loads."""
-    entry: dict[str, Any] = {"name": model.backend_name, "model": model.backend_model, "dim": model.latent_dim}
-    if model.backend_model:
-        local = Path(model.backend_model).expanduser()
-        if local.is_dir():
-            with contextlib.suppress(ValueError):  # other drive (Windows): no relative path
-                entry["model_relative"] = os.path.relpath(local.resolve(), path.resolve().parent)
-    return entry
+def _relative_backend_model(backend_model: str | None, path: Path) -> str | None:
+    """A local backend weights folder relative to the checkpoint, so that a run folder copied
+    elsewhere (with its model folder) still loads."""
+    if backend_model and Path(backend_model).expanduser().is_dir():
+        with contextlib.suppress(ValueError):  # other drive (Windows): no relative path
+            return os.path.relpath(Path(backend_model).expanduser().resolve(), path.resolve().parent)
+    return None
 
 
-def resolve_backend_model(meta: dict[str, Any], path: Path, override: str | None = None) -> str | None:
+def resolve_backend_model(
+    stored: str | None, relative: str | None, path: Path, override: str | None = None
+) -> str | None:
     """The backend weights to load: ``override`` (--backend-model), else the stored location,
     else the stored location relative to the checkpoint (when the first does not exist)."""
     if override is not None:
         return override
-    backend = meta.get("backend") or {}
-    stored, relative = backend.get("model"), backend.get("model_relative")
     if isinstance(relative, str) and (not stored or not Path(str(stored)).expanduser().exists()):
         candidate = path.resolve().parent / relative
         if candidate.is_dir():
@@ -99,12 +84,7 @@ def resolve_backend_model(meta: dict[str, Any], path: Path, override: str | None
 
 def read_metadata(path: str | Path) -> dict[str, Any]:
     """The JSON description of a checkpoint, without loading weights."""
-    _, meta = read_safetensors(
-        path, "motionclip", "safetensors checkpoint", CheckpointError, weights=False, kind="MotionCLIP checkpoint"
-    )
-    p = Path(path)
-    if meta.get("format") != FORMAT:
-        raise CheckpointError(f"{p}: unsupported checkpoint format {meta.get('format')!r}")
+    _, meta, _ = read_tagged(MODEL_CHECKPOINT, path, CheckpointError, weights=False)
     return meta
 
 
@@ -120,28 +100,20 @@ def load_checkpoint(
         raise CheckpointError(f"the shipped checkpoint is missing from the installation ({p})")
     if p.is_dir():  # a training run folder
         p = p / "model.safetensors"
-    meta = read_metadata(p)
-    _check_metadata(meta, p)
+    _, meta, version = read_tagged(MODEL_CHECKPOINT, p, CheckpointError, weights=False)
+    config_dict, relative = _config_dict(meta, version, p)
+    _check_config(config_dict, p)
+    if not isinstance(meta.get("skeleton"), dict):
+        raise CheckpointError(f"{p}: checkpoint metadata: 'skeleton' must be an object")
     try:
         state = load_file(str(p))
-        # checkpoints from before ``unit_latent`` decoded raw latents
-        cfg = from_dict(ModelConfig, {"unit_latent": False, **meta["model"]})
-        validate_model_config(cfg)
-        generation = from_dict(GenerationConfig, meta.get("generation") or {})
-        validate_generation_config(generation)
+        config: ModelConfig = from_dict(ModelConfig, config_dict)
+        validate_model_config(config.architecture)
+        validate_generation_config(config.generation)
+        config.backend_model = resolve_backend_model(config.backend_model, relative, p, backend_model)
         skeleton = Skeleton.from_dict(meta["skeleton"])
-        model = MotionCLIP(
-            cfg,
-            skeleton,
-            backend_name=meta["backend"]["name"],
-            backend_model=resolve_backend_model(meta, p, backend_model),
-            fps=meta["fps"],
-            window=meta["window"],
-            latent_norm=float(meta.get("latent_norm", 1.0)),
-            bank_size=int(state["bank_codes"].shape[0]) if "bank_codes" in state else 0,
-            generation=generation,
-            trained_frames=int(meta.get("trained_frames") or meta["window"]),
-        )
+        bank_size = int(state["bank_codes"].shape[0]) if "bank_codes" in state else 0
+        model = MotionCLIP(config, skeleton, bank_size=bank_size)
         for key in ("bank_codes", "bank_scale", "bank_take", "bank_start"):  # older checkpoints lack them
             if key not in state:
                 state = {**state, key: getattr(model, key)}
@@ -156,30 +128,62 @@ def load_checkpoint(
     return model.to(device).eval()
 
 
-def _check_metadata(meta: dict[str, Any], p: Path) -> None:
-    """Types and ranges of the JSON description, so a hand-edited or foreign file fails
+def _config_dict(meta: dict[str, Any], version: int, p: Path) -> tuple[dict[str, Any], str | None]:
+    """The :class:`ModelConfig` fields of a checkpoint (v1 kept them as loose keys) and the
+    relative location of its backend weights."""
+    if version >= 2:
+        config = meta.get("config")
+        if not isinstance(config, dict):
+            raise CheckpointError(f"{p}: checkpoint metadata: 'config' must be an object")
+        return config, meta.get("backend_model_relative")
+    if not isinstance(meta.get("model"), dict):
+        raise CheckpointError(f"{p}: checkpoint metadata: 'model' must be an object")
+    backend = meta.get("backend")
+    if not isinstance(backend, dict) or not isinstance(backend.get("name"), str):
+        raise CheckpointError(f"{p}: checkpoint metadata: 'backend' must be an object with a 'name'")
+    config = {
+        # v1 checkpoints from before ``unit_latent`` decoded raw latents
+        "architecture": {"unit_latent": False, **meta["model"]},
+        "backend": backend["name"],
+        "backend_model": backend.get("model"),
+        "fps": meta.get("fps"),
+        "window": meta.get("window"),
+        "trained_frames": meta.get("trained_frames") or None,
+        "latent_norm": meta.get("latent_norm", 1.0),
+        "generation": meta.get("generation") or {},
+    }
+    return config, backend.get("model_relative")
+
+
+def _check_config(config: dict[str, Any], p: Path) -> None:
+    """Types and ranges of the stored config, so a hand-edited or foreign file fails
     at load with its own message rather than later in a model call."""
     import math
 
     def fail(what: str) -> NoReturn:
         raise CheckpointError(f"{p}: checkpoint metadata: {what}")
 
-    if not isinstance(meta.get("model"), dict):
-        fail("'model' must be an object")
-    backend = meta.get("backend")
-    if not isinstance(backend, dict) or not isinstance(backend.get("name"), str):
-        fail("'backend' must be an object with a 'name'")
-    if backend["name"] not in KNOWN_BACKENDS:
-        fail(f"unknown backend {backend['name']!r} (known: {', '.join(KNOWN_BACKENDS)})")
-    fps, window = meta.get("fps"), meta.get("window")
-    if not isinstance(fps, (int, float)) or isinstance(fps, bool) or not math.isfinite(fps) or fps <= 0:
+    def number(value: Any) -> TypeGuard[float]:
+        return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+    if not isinstance(config.get("architecture"), dict):
+        fail("'architecture' must be an object")
+    name = config.get("backend")
+    if not isinstance(name, str):
+        fail("'backend' must be a backend name")
+    if name not in KNOWN_BACKENDS:
+        fail(f"unknown backend {name!r} (known: {', '.join(KNOWN_BACKENDS)})")
+    if not isinstance(config.get("backend_model"), (str, type(None))):
+        fail("'backend_model' must be a string or null")
+    fps, window, frames = config.get("fps"), config.get("window"), config.get("trained_frames")
+    if not number(fps) or fps <= 0:
         fail(f"'fps' must be a positive number, got {fps!r}")
     if not isinstance(window, int) or isinstance(window, bool) or window < 2:
         fail(f"'window' must be an integer >= 2, got {window!r}")
-    norm = meta.get("latent_norm", 1.0)
-    if not isinstance(norm, (int, float)) or not math.isfinite(norm) or norm <= 0:
+    if frames is not None and (not isinstance(frames, int) or isinstance(frames, bool) or frames < window):
+        fail(f"'trained_frames' must be an integer >= window, got {frames!r}")
+    norm = config.get("latent_norm", 1.0)
+    if not number(norm) or norm <= 0:
         fail(f"'latent_norm' must be a positive number, got {norm!r}")
-    if not isinstance(meta.get("skeleton"), dict):
-        fail("'skeleton' must be an object")
-    if meta.get("generation") is not None and not isinstance(meta["generation"], dict):
+    if not isinstance(config.get("generation", {}), dict):
         fail("'generation' must be an object")

@@ -2,25 +2,23 @@
 
 Lightning's default writes pickled ``torch.save`` files. Ours flattens the checkpoint
 dict: tensors go into a safetensors file, everything else into a JSON tree stored in
-its header, and the file is written atomically, so a crash never leaves a torn checkpoint
+its header (:data:`motionclip.tagged.TRAINING_CHECKPOINT`), and the file is written atomically, so a crash never leaves a torn checkpoint
 and loading never executes pickled code.
 """
 
 from __future__ import annotations
 
-import json
 import numbers
 from pathlib import Path
 from typing import Any
 
 import torch
 from lightning_fabric.plugins.io.checkpoint_io import CheckpointIO
-from safetensors.torch import save_file
 
 from motionclip.errors import CheckpointError
-from motionclip.io_utils import atomic_path, read_safetensors
+from motionclip.tagged import TRAINING_CHECKPOINT, read_tagged, write_tagged
 
-META_KEY = "motionclip-train-state"
+META_KEY = TRAINING_CHECKPOINT.key
 
 
 def _flatten(obj: Any, tensors: dict[str, torch.Tensor]) -> Any:
@@ -67,20 +65,28 @@ def _unflatten(obj: Any, tensors: dict[str, torch.Tensor]) -> Any:
 def save_state(checkpoint: dict[str, Any], path: str | Path) -> None:
     tensors: dict[str, torch.Tensor] = {}
     tree = _flatten(checkpoint, tensors)
-    with atomic_path(path, suffix=".tmp") as tmp:
-        save_file(tensors, str(tmp), metadata={META_KEY: json.dumps(tree)})
+    write_tagged(TRAINING_CHECKPOINT, path, tensors, {"tree": tree})
+
+
+def _tree(meta: dict[str, Any]) -> Any:
+    """The flattened checkpoint: under ``tree`` since the format was tagged, the whole header before."""
+    return meta["tree"] if "format" in meta else meta
+
+
+def state_header(path: str | Path) -> Any:
+    """The flattened checkpoint tree without its tensors (cheap; e.g. for the step)."""
+    _, meta, _ = read_tagged(TRAINING_CHECKPOINT, path, CheckpointError, weights=False)
+    return _tree(meta)
 
 
 def load_state(path: str | Path, map_location: Any = None) -> dict[str, Any]:
     p = Path(path)
     # optimizer and callback state may hold inf (e.g. a best score not yet set): no finite check
-    tensors, tree = read_safetensors(
-        p, META_KEY, "training checkpoint", CheckpointError, finite=False, kind="motionclip training checkpoint"
-    )
+    tensors, meta, _ = read_tagged(TRAINING_CHECKPOINT, p, CheckpointError, finite=False)
     if isinstance(map_location, (str, torch.device)):
         tensors = {k: v.to(map_location) for k, v in tensors.items()}
     try:
-        return _unflatten(tree, tensors)
+        return _unflatten(_tree(meta), tensors)
     except (KeyError, TypeError, ValueError, AttributeError, RecursionError) as exc:
         raise CheckpointError(f"{p}: corrupt training checkpoint structure ({exc!r})") from None
 

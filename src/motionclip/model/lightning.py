@@ -10,6 +10,7 @@ import torch
 import torch.nn.functional as F
 
 from motionclip.config import TrainRunConfig
+from motionclip.model.autoencoder import MotionCLIP
 from motionclip.model.losses import (
     LossScales,
     contrastive_loss,
@@ -18,7 +19,6 @@ from motionclip.model.losses import (
     paper_reconstruction_losses,
     total_loss,
 )
-from motionclip.model.motionclip import MotionCLIP
 
 
 class MotionCLIPModule(pl.LightningModule):

@@ -9,7 +9,6 @@ checkpoint (``last.ckpt`` can lag a step file when the kill fell between the two
 from __future__ import annotations
 
 import contextlib
-import json
 import signal
 import threading
 from collections.abc import Callable, Iterator
@@ -35,14 +34,10 @@ def clean_stale_temps(out: Path) -> tuple[int, int]:
 
 def checkpoint_step(path: str | Path) -> int | None:
     """global_step of a training checkpoint from its JSON header (None if unreadable)."""
-    from safetensors import safe_open
-
-    from motionclip.model.ckpt_io import META_KEY
+    from motionclip.model.ckpt_io import state_header
 
     try:
-        with safe_open(str(path), framework="pt") as fh:
-            tree = json.loads((fh.metadata() or {})[META_KEY])
-        return int(tree["__map__"]["global_step"])
+        return int(state_header(path)["__map__"]["global_step"])
     except Exception:  # noqa: BLE001 - unreadable files are reported by the real load
         return None
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
 from pathlib import Path
@@ -12,13 +13,15 @@ import torch
 from pytorch_lightning.callbacks import ModelCheckpoint
 from pytorch_lightning.loggers import CSVLogger, TensorBoardLogger
 
-from motionclip.config import TrainRunConfig, to_dict, validate_run_config
+from motionclip.config import ModelConfig, TrainRunConfig, to_dict, validate_run_config
 from motionclip.data.dataset import MotionDataModule
 from motionclip.data.labels import class_prompt
 from motionclip.errors import MotionCLIPError
 from motionclip.io_utils import atomic_write_text, check_output_path
+from motionclip.model.autoencoder import MotionCLIP
 from motionclip.model.checkpoint import save_checkpoint
 from motionclip.model.ckpt_io import SafetensorsCheckpointIO
+from motionclip.model.image_targets import load_image_embeddings
 from motionclip.model.lightning import MotionCLIPModule
 from motionclip.model.losses import LossScales
 from motionclip.model.precision import resolve_precision
@@ -30,42 +33,6 @@ from motionclip.model.run_state import (
     graceful_interrupt,
     newest_checkpoint,
 )
-from motionclip.model.motionclip import MotionCLIP
-
-
-def image_embeddings_path(data: str | Path, backend_name: str) -> Path:
-    """Where ``motionclip data render-frames`` stores a dataset's image embeddings."""
-    p = Path(data)
-    return p.with_name(f"{p.stem}.images-{backend_name}.safetensors")
-
-
-def load_image_embeddings(
-    data: str | Path, backend_name: str, n_windows: int, dim: int | None = None
-) -> torch.Tensor:
-    """(n_windows, D) image embeddings written by ``motionclip data render-frames`` (zero rows = not rendered)."""
-    from safetensors import SafetensorError
-    from safetensors.torch import load_file
-
-    path = image_embeddings_path(data, backend_name)
-    if not path.exists():
-        raise MotionCLIPError(
-            f"image loss is on but {path} is missing: run `motionclip data render-frames {data} "
-            f"--backend {backend_name}` first, or pass loss.image=0"
-        )
-    try:
-        emb = load_file(str(path))["embeddings"].float()
-    except (SafetensorError, OSError, KeyError) as exc:
-        raise MotionCLIPError(f"{path}: not a readable image-embedding file ({exc}); re-render") from None
-    if emb.ndim != 2 or emb.shape[0] != n_windows or not bool(emb.isfinite().all()):
-        if emb.ndim == 2 and emb.shape[0] == n_windows:
-            raise MotionCLIPError(f"{path}: image embeddings contain NaN or inf; re-render")
-        raise MotionCLIPError(f"{path}: {emb.shape[0]} image embeddings for {n_windows} windows; re-render")
-    if dim is not None and emb.shape[1] != dim:
-        raise MotionCLIPError(
-            f"{path}: image embeddings have dim {emb.shape[1]} but the {backend_name!r} backend has dim {dim}; "
-            "re-render with the same model you train with (--backend-model)"
-        )
-    return emb
 
 
 class _ResumableCSVLogger(CSVLogger):
@@ -170,7 +137,8 @@ def train(
 
         backend = TableBackend(run.text_table)
     backend = backend or get_backend(run.backend, model=run.clip_model)
-    run.model.latent_dim = backend.dim
+    # the latent lives in the backend's embedding space, so it has the backend's size
+    architecture = dataclasses.replace(run.model, latent_dim=backend.dim)
     if backend.dim % run.model.num_heads:
         raise MotionCLIPError(
             f"model.num_heads={run.model.num_heads} must divide the latent size {backend.dim} of backend {backend.name!r}"
@@ -191,9 +159,15 @@ def train(
         raise MotionCLIPError(f"{data}: the train split has no windows; nothing to train on")
     text_embeddings = backend.encode_text(dm.cache.texts)
     zero_shot, dataset_ids = zero_shot_prompts(dm, backend)
-    model = MotionCLIP(
-        run.model, dm.cache.skeleton, dm.stats, backend.name, run.clip_model, dm.cache.fps, dm.cache.window
+    config = ModelConfig(
+        architecture,
+        backend=backend.name,
+        backend_model=run.clip_model,
+        fps=dm.cache.fps,
+        window=dm.cache.window,
+        trained_frames=max(dm.cache.window, run.train.clip_max_frames),
     )
+    model = MotionCLIP(config, dm.cache.skeleton, dm.stats)
     if run.train.init_from:
         from motionclip.model.checkpoint import load_checkpoint
 
@@ -263,9 +237,8 @@ def train(
     seconds = time.perf_counter() - started
     if stop.reason != "finished":
         log(f"stopped by {stop.reason} at step {trainer.global_step}; continue with --resume last")
-    model.trained_frames = max(dm.cache.window, run.train.clip_max_frames)
     latents = train_latents(model, dm)
-    model.latent_norm = float(latents.norm(dim=-1).mean())
+    model.config.latent_norm = float(latents.norm(dim=-1).mean())  # measured on the trained encoder
     train_idx = dm.cache.window_indices("train")
     model.set_latent_bank(
         latents, dm.cache.tensors["window_take"][train_idx], dm.cache.tensors["window_start"][train_idx]
@@ -281,7 +254,7 @@ def train(
         "epochs": int(trainer.current_epoch),
         "seconds": seconds,
         "metrics": metrics,
-        "config": to_dict(run),
+        "config": to_dict(dataclasses.replace(run, model=architecture)),  # as trained
     }
     if trainer.is_global_zero:
         model_path, summary_path = out / "model.safetensors", out / "summary.json"

@@ -7,7 +7,7 @@ import math
 import torch
 from torch import nn
 
-from motionclip.config import ModelConfig
+from motionclip.config import TransformerConfig
 
 
 class SinusoidalPositions(nn.Module):
@@ -41,7 +41,7 @@ class MotionEncoder(nn.Module):
     The prefix token's output is the motion latent ``z``.
     """
 
-    def __init__(self, features: int, cfg: ModelConfig) -> None:
+    def __init__(self, features: int, cfg: TransformerConfig) -> None:
         super().__init__()
         d = cfg.latent_dim
         self.project = nn.Linear(features, d)
@@ -66,7 +66,7 @@ class MotionEncoder(nn.Module):
 class MotionDecoder(nn.Module):
     """Queries = positional encodings of frames 1..T; memory = z; linear head to poses."""
 
-    def __init__(self, features: int, cfg: ModelConfig) -> None:
+    def __init__(self, features: int, cfg: TransformerConfig) -> None:
         super().__init__()
         d = cfg.latent_dim
         self.positions = SinusoidalPositions(d, cfg.max_frames + 1)

@@ -7,14 +7,12 @@ for every description and class prompt of a dataset. Unknown texts are an error.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 import torch
-from safetensors.torch import save_file
 
-from motionclip.io_utils import atomic_path, read_safetensors
+from motionclip.tagged import TEXT_TABLE, read_tagged, write_tagged
 
 from .base import BackendError, EmbeddingBackend
 
@@ -24,9 +22,7 @@ def write_table(backend: EmbeddingBackend, texts: list[str], path: str | Path) -
     unique = list(dict.fromkeys(texts))
     emb = backend.encode_text(unique)
     meta = {"name": backend.name, "dim": backend.dim, "texts": unique}
-    with atomic_path(path, suffix=".safetensors") as tmp:
-        save_file({"embeddings": emb.contiguous()}, str(tmp), metadata={"motionclip-table": json.dumps(meta)})
-    return Path(path)
+    return write_tagged(TEXT_TABLE, path, {"embeddings": emb}, meta)
 
 
 class TableBackend:
@@ -36,7 +32,7 @@ class TableBackend:
 
     def __init__(self, path: str | Path) -> None:
         p = Path(path)
-        tensors, meta = read_safetensors(p, "motionclip-table", "embedding table", BackendError)
+        tensors, meta, _ = read_tagged(TEXT_TABLE, p, BackendError)
         name, dim, texts = meta.get("name"), meta.get("dim"), meta.get("texts")
         if not (isinstance(name, str) and name):
             raise BackendError(f"{p}: embedding table 'name' must be a non-empty string, got {name!r}")

@@ -15,9 +15,9 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from motionclip.errors import MotionCLIPError
-from motionclip.model.motionclip import MotionCLIP
+from motionclip.model.autoencoder import MotionCLIP
 from motionclip.web import schemas
-from motionclip.web.limits import DEFAULT_LIMITS, Limits
+from motionclip.web.limits import DEFAULT_LIMITS, ServingLimits
 from motionclip.web.middleware import BodySizeLimit
 from motionclip.web.service import MotionService, parse_classes, safe_filename
 
@@ -50,7 +50,7 @@ def _page() -> tuple[str, str]:
 
 def create_app(
     model_or_checkpoint: MotionCLIP | str | Path | None = None,
-    limits: Limits = DEFAULT_LIMITS,
+    limits: ServingLimits = DEFAULT_LIMITS,
     warm_up: bool = True,
     backend_model: str | None = None,
 ) -> FastAPI:

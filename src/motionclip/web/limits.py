@@ -4,16 +4,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from motionclip.config import Limits
+
 
 @dataclass(frozen=True)
-class Limits:
-    """Caps on what one request may ask of the server."""
+class ServingLimits(Limits):
+    """The application limits (:class:`motionclip.config.Limits`, checked by the same code) made
+    stricter for a shared server, plus caps only a server has (uploads, bodies, renders)."""
 
     max_text_chars: int = 300
-    max_frames: int = 300
-    default_frames: int = 60
     max_steps: int = 12
     max_classes: int = 50
+    max_frames: int = 300
+    default_frames: int = 60
     max_upload_bytes: int = 2 * 1024 * 1024
     max_upload_inflated_bytes: int = 32 * 1024 * 1024
     """A gzip upload may inflate to this much (real takes are a few MB); more is a 400."""
@@ -28,10 +31,9 @@ class Limits:
     """A request body must arrive within this many seconds of the request (slow bodies,
     conflicting Transfer-Encoding/Content-Length framing); otherwise 408 and the
     connection is closed."""
-    max_scale: float = 10.0
     video_size: int = 320
     max_renders: int = 1
     """MP4 renders allowed at once (CPU heavy); others wait their turn."""
 
 
-DEFAULT_LIMITS = Limits()
+DEFAULT_LIMITS = ServingLimits()

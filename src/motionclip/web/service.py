@@ -29,8 +29,8 @@ from motionclip.data.bvh import bvh_text, read_bvh
 from motionclip.data.canonical import resample, resampled_length
 from motionclip.data.motion import Motion
 from motionclip.errors import MotionCLIPError
-from motionclip.model.motionclip import MotionCLIP
-from motionclip.web.limits import DEFAULT_LIMITS, Limits
+from motionclip.model.autoencoder import MotionCLIP
+from motionclip.web.limits import DEFAULT_LIMITS, ServingLimits
 from motionclip.web.mannequin import mannequin_spec
 
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
@@ -54,23 +54,17 @@ def safe_filename(text: str, suffix: str, fallback: str = "motion") -> str:
     return f"{stem}{suffix}"
 
 
-def parse_classes(raw: str, limits: Limits = DEFAULT_LIMITS) -> list[str]:
-    """The applications' class rule (``apps.classify.parse_classes``) plus the server's caps."""
+def parse_classes(raw: str, limits: ServingLimits = DEFAULT_LIMITS) -> list[str]:
+    """The applications' class rule (``apps.classify.parse_classes``) under the server's caps."""
     from motionclip.apps.classify import parse_classes as parse
 
-    items = parse(raw or "")
-    if len(items) > limits.max_classes:
-        raise MotionCLIPError(f"at most {limits.max_classes} classes, got {len(items)}")
-    for name in items:
-        if len(name) > limits.max_text_chars:
-            raise MotionCLIPError(f"class name longer than {limits.max_text_chars} characters: {name[:40]!r}...")
-    return items
+    return parse(raw or "", limits)
 
 
 class MotionService:
     """Thread-safe text->motion, interpolation, editing and recognition on one model."""
 
-    def __init__(self, model: MotionCLIP, limits: Limits = DEFAULT_LIMITS) -> None:
+    def __init__(self, model: MotionCLIP, limits: ServingLimits = DEFAULT_LIMITS) -> None:
         self.model = model.eval()
         self.limits = limits
         self.max_frames = min(limits.max_frames, int(model.cfg.max_frames))
@@ -139,10 +133,9 @@ class MotionService:
     # service adds only the server's limits, the lock and the batching.
     def interpolate(self, a: str, b: str, steps: int, frames: int) -> list[tuple[float, Motion]]:
         """Motions on the line between the two texts' latents, ``steps`` including both ends."""
-        from motionclip.apps.interpolate import interpolate
+        from motionclip.apps.interpolate import check_steps, interpolate
 
-        if not 2 <= steps <= self.limits.max_steps:
-            raise MotionCLIPError(f"steps must be between 2 and {self.limits.max_steps}, got {steps}")
+        check_steps(steps, self.limits)
         frames = self._check_frames(frames)
         with self._lock:
             self.requests += 1
@@ -177,7 +170,6 @@ class MotionService:
         """Zero-shot recognition of an uploaded BVH (``motionclip.apps.classify``): the upload
         is parsed before the model lock is taken."""
         from motionclip.apps.classify import classify_motion
-
         from motionclip.apps.sources import to_model_skeleton
         from motionclip.data.up_axis import to_y_up
 

@@ -16,7 +16,6 @@ Stored as one ``.safetensors`` file with a JSON description under ``motionclip-j
 from __future__ import annotations
 
 import contextlib
-import json
 import math
 import time
 from collections.abc import Callable, Iterator
@@ -26,18 +25,22 @@ from typing import Any
 
 import torch
 import torch.nn.functional as F
-from safetensors.torch import save_file
 from torch import nn
 
 from motionclip.apps.windows import batches, split_indices
 from motionclip.data.cache import MotionCache
 from motionclip.data.fk import forward_kinematics
 from motionclip.data.rotations import sixd_to_matrix
+<<<<<<< HEAD
 from motionclip.errors import MotionCLIPError, one_line
 from motionclip.io_utils import atomic_path, read_safetensors
+=======
+from motionclip.errors import MotionCLIPError
+from motionclip.tagged import JUDGE, read_tagged, write_tagged
+>>>>>>> issue14
 
-FORMAT = "motionclip-judge-v1"
-META_KEY = "motionclip-judge"
+FORMAT = JUDGE.tag
+META_KEY = JUDGE.key
 
 
 class JudgeError(MotionCLIPError, ValueError):
@@ -262,7 +265,6 @@ def _train_judge(
 def save_judge(judge: Judge, path: str | Path, cache: MotionCache, summary: dict[str, Any]) -> Path:
     """Weights + JSON (labels, skeleton, window, config, training summary); never pickle."""
     meta = {
-        "format": FORMAT,
         "config": asdict(judge.cfg),
         "contents": cache.contents,
         "styles": cache.styles,
@@ -273,20 +275,14 @@ def save_judge(judge: Judge, path: str | Path, cache: MotionCache, summary: dict
         "training": summary,
     }
     state = {k: v.contiguous().cpu() for k, v in judge.state_dict().items()}
-    p = Path(path)
-    with atomic_path(p, suffix=".safetensors") as tmp:
-        save_file(state, str(tmp), metadata={META_KEY: json.dumps(meta)})
-    return p
+    return write_tagged(JUDGE, path, state, meta)
 
 
 def load_judge(path: str | Path) -> tuple[Judge, dict[str, Any]]:
     """A judge and its JSON description."""
     p = Path(path)
-    if not p.exists():
-        raise JudgeError(f"{p}: judge not found (train one with `motionclip eval train-judge`)")
-    state, meta = read_safetensors(p, META_KEY, "judge file", JudgeError)
-    if meta.get("format") != FORMAT:
-        raise JudgeError(f"{p}: unsupported judge format {meta.get('format')!r}")
+    hint = " (train one with `motionclip eval train-judge`)"
+    state, meta, _ = read_tagged(JUDGE, p, JudgeError, missing_hint=hint)
     _check_judge_meta(meta, p)
     try:
         judge = Judge(

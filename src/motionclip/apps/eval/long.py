@@ -21,7 +21,7 @@ import torch
 from motionclip.apps.eval import realism
 from motionclip.data.cache import MotionCache
 from motionclip.model import segments
-from motionclip.model.motionclip import MotionCLIP
+from motionclip.model.autoencoder import MotionCLIP
 
 
 def real_limb_speed(cache: MotionCache, content: str, split: str = "test") -> float | None:

@@ -30,7 +30,7 @@ from motionclip.apps.eval import metrics
 from motionclip.apps.windows import encode_windows, split_indices
 from motionclip.data.cache import MotionCache
 from motionclip.io_utils import atomic_write_text
-from motionclip.model.motionclip import MotionCLIP
+from motionclip.model.autoencoder import MotionCLIP
 
 FORMAT = "motionclip-eval-v1"
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from motionclip.config import TrainRunConfig, load_run_config, to_dict
 from motionclip.errors import MotionCLIPError
-from motionclip.model.motionclip import MotionCLIP
+from motionclip.model.autoencoder import MotionCLIP
 
 
 def budget_config(overrides: list[str], budget_steps: int, extra: list[str] | None = None) -> TrainRunConfig:

@@ -15,11 +15,12 @@ from typing import Any
 
 from motionclip.apps.eval.run import evaluate_core
 from motionclip.apps.eval.runs import budget_config, make_backend, train_or_load
+from motionclip.config import LIMITS
 from motionclip.data.cache import MotionCache
 from motionclip.errors import MotionCLIPError
 from motionclip.io_utils import atomic_write_text
 
-MAX_SEEDS = 20
+MAX_SEEDS = LIMITS.max_seeds
 
 
 def run_seeds(

@@ -9,10 +9,8 @@ offline, once per dataset cache:
    the take's own bone offsets, and draw it with the project's mannequin renderer
    (:func:`motionclip.render.render_frame`, framed on that pose);
 3. embed the images with the backend's image tower, in batches;
-4. store ``embeddings`` (N_windows, dim) float32, ``frame`` (N_windows,) int64 and
-   ``rendered`` (N_windows,) bool in ``<cache>.images-<backend>.safetensors``
-   (:func:`motionclip.model.training.image_embeddings_path`), written atomically with a JSON
-   description (backend, model id, seed, size, split) in the header.
+4. store them with :func:`motionclip.model.image_targets.write_image_embeddings` (that module
+   owns the file format and its reader) in ``<cache>.images-<backend>.safetensors``.
 
 Row ``i`` belongs to window ``i`` of the cache (the numbering ``MotionWindows`` uses for its
 ``window`` field), so the file always has one row per window of the cache. ``split="all"``
@@ -27,7 +25,6 @@ paper, too, pairs a sequence with one random frame of it.
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -36,13 +33,12 @@ from typing import Any
 import numpy as np
 import torch
 
+from motionclip.apps.outputs import check_image_size
 from motionclip.data.cache import MotionCache
 from motionclip.data.fk import forward_kinematics
 from motionclip.data.rotations import sixd_to_matrix
 from motionclip.errors import MotionCLIPError
 
-FORMAT = "motionclip-image-embeddings-v1"
-META_KEY = "motionclip-images"
 SPLIT_CHOICES = ("all", "train")
 
 
@@ -118,22 +114,20 @@ def render_frame_embeddings(
         limit: render only the first ``limit`` selected windows (benchmarks); the file is then
             not written unless ``out`` is given explicitly.
         workers: processes for rendering (1 = in this process).
-        out: output path; default :func:`motionclip.model.training.image_embeddings_path`.
+        out: output path; default :func:`motionclip.model.image_targets.image_embeddings_path`.
 
     Returns a summary with the output path and render/embed timings.
     """
     from tqdm.auto import tqdm
 
-    from motionclip.io_utils import atomic_path
-    from motionclip.model.training import image_embeddings_path
+    from motionclip.model.image_targets import image_embeddings_path, write_image_embeddings
 
     if not getattr(backend, "has_image", False):
         raise MotionCLIPError(
             f"backend {getattr(backend, 'name', backend)!r} has no image tower; "
             "render-frames needs an image backend (use --backend clip [--backend-model DIR])"
         )
-    if not 8 <= size <= 2048:
-        raise MotionCLIPError(f"--size must be between 8 and 2048 pixels, got {size}")
+    check_image_size(size)
     if batch_size < 1:
         raise MotionCLIPError(f"batch size must be positive, got {batch_size}")
     cache = MotionCache.load(data)
@@ -200,10 +194,8 @@ def render_frame_embeddings(
     }
     if write:
         meta = {
-            "format": FORMAT,
             "backend": backend.name,
             "model_id": str(getattr(backend, "model_id", "")),
-            "dim": int(emb.shape[1]),
             "windows": n,
             "window": cache.window,
             "seed": int(seed),
@@ -211,11 +203,7 @@ def render_frame_embeddings(
             "split": split,
             "data": Path(data).name,
         }
-        from safetensors.torch import save_file
-
-        tensors = {"embeddings": emb.contiguous(), "frame": torch.where(rendered, frames, -1), "rendered": rendered}
-        with atomic_path(dest, suffix=".safetensors") as tmp:
-            save_file(tensors, str(tmp), metadata={META_KEY: json.dumps(meta)})
+        write_image_embeddings(dest, emb, frames, rendered, meta)
         log(
             f"wrote {dest}: {count}/{n} windows, dim {emb.shape[1]}; render {summary['render_fps']:.1f} frames/s, "
             f"embed {summary['embed_fps']:.1f} frames/s"

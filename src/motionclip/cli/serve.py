@@ -1,21 +1,18 @@
-"""``motionclip serve``: registered on the main CLI; FastAPI/uvicorn are imported only when it runs."""
+"""``motionclip serve``; FastAPI/uvicorn are imported only when it runs."""
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
-from motionclip.cli_common import BackendModelOpt
+from motionclip.cli.common import BackendModelOpt, CheckpointOpt
 
 
 def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on (127.0.0.1 = this machine only).")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
-    checkpoint: Annotated[
-        Optional[Path], typer.Option("--checkpoint", "-c", help="Model checkpoint (.safetensors); default: shipped.")
-    ] = None,
+    checkpoint: CheckpointOpt = None,
     log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "info",
     backend_model: BackendModelOpt = None,
 ) -> None:
@@ -31,8 +28,3 @@ def serve(
     typer.echo(f"MotionCLIP web: http://{shown}:{port}/  (API docs: /docs; Ctrl+C to stop)", err=True)
     http = header_deadline_protocol(DEFAULT_LIMITS.header_timeout_s)  # slow headers cannot hold a connection
     uvicorn.run(app, host=host, port=port, log_level=log_level, http=http)
-
-
-def register(app: typer.Typer) -> None:
-    """Add the ``serve`` command to the main ``motionclip`` CLI."""
-    app.command("serve")(serve)

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, overload
 import torch
 from torch import nn
 
-from motionclip.config import GenerationConfig, ModelConfig
+from motionclip.config import LIMITS, GenerationConfig, ModelConfig, TransformerConfig
 from motionclip.data.canonical import canonicalize, resampled_length
 from motionclip.data.fk import forward_kinematics
 from motionclip.data.motion import Motion
@@ -22,7 +22,14 @@ if TYPE_CHECKING:
     from motionclip.text import EmbeddingBackend
 
 
-MAX_GENERATE_SECONDS = 60.0
+MAX_GENERATE_SECONDS = LIMITS.max_seconds
+
+
+def check_bank_weight(weight: float) -> float:
+    """The slerp weight between a text's embedding (0) and a training latent near it (1)."""
+    if not 0.0 <= weight <= 1.0:  # also rejects NaN
+        raise MotionCLIPError(f"bank weight must be between 0 and 1, got {weight}")
+    return float(weight)
 
 
 class MotionCLIP(nn.Module):
@@ -45,30 +52,17 @@ class MotionCLIP(nn.Module):
 
     def __init__(
         self,
-        cfg: ModelConfig,
+        config: ModelConfig,
         skeleton: Skeleton,
         stats: dict[str, torch.Tensor] | None = None,
-        backend_name: str = "minilm",
-        backend_model: str | None = None,
-        fps: float = 30.0,
-        window: int = 60,
-        latent_norm: float = 1.0,
         bank_size: int = 0,
-        generation: GenerationConfig | None = None,
-        trained_frames: int | None = None,
     ) -> None:
         super().__init__()
-        # The text/image losses align only directions, so training latents keep their own
-        # length; unit-norm text embeddings are scaled to it before decoding.
-        self.latent_norm = float(latent_norm)
-        self.cfg = cfg
+        self.config = config  # everything but the tensors; save_checkpoint stores it whole
+        cfg = config.architecture
+        if cfg.latent_dim < 1 or cfg.latent_dim % cfg.num_heads:
+            raise MotionCLIPError(f"latent_dim {cfg.latent_dim} must be positive and divisible by num_heads")
         self.skeleton = skeleton
-        self.backend_name = backend_name
-        self.backend_model = backend_model
-        self.fps = float(fps)
-        self.window = int(window)
-        # longest clip the decoder was trained on: up to it, generate decodes in one pass
-        self.trained_frames = int(trained_frames or window)
         j = skeleton.num_joints
         self.features = j * 6 + 3
         self.encoder = MotionEncoder(self.features, cfg)
@@ -88,14 +82,48 @@ class MotionCLIP(nn.Module):
         # take id and start frame of each bank window (long motions follow takes onward)
         self.register_buffer("bank_take", torch.zeros(bank_size, dtype=torch.int32))
         self.register_buffer("bank_start", torch.zeros(bank_size, dtype=torch.int32))
-        self.generation = generation or GenerationConfig()
         self._backend: EmbeddingBackend | None = None
         self._bank_cache: tuple[torch.Tensor, torch.Tensor] | None = None
         self.meta: dict[str, Any] = {}  # the checkpoint's JSON description, once loaded
 
+    # -- the config, read-only (rebuild the model to change it) ----------------------------
+    @property
+    def cfg(self) -> TransformerConfig:
+        """The architecture (``config.architecture``)."""
+        return self.config.architecture
+
     @property
     def latent_dim(self) -> int:
-        return self.cfg.latent_dim
+        return self.config.latent_dim
+
+    @property
+    def backend_name(self) -> str:
+        return self.config.backend
+
+    @property
+    def backend_model(self) -> str | None:
+        return self.config.backend_model
+
+    @property
+    def fps(self) -> float:
+        return float(self.config.fps)
+
+    @property
+    def window(self) -> int:
+        return int(self.config.window)
+
+    @property
+    def trained_frames(self) -> int:
+        """Longest clip the decoder was trained on: up to it, generate decodes in one pass."""
+        return int(self.config.trained_frames or self.config.window)
+
+    @property
+    def latent_norm(self) -> float:
+        return float(self.config.latent_norm)
+
+    @property
+    def generation(self) -> GenerationConfig:
+        return self.config.generation
 
     # -- features -----------------------------------------------------------------------
     def normalise(self, rot6d: torch.Tensor, trans: torch.Tensor) -> torch.Tensor:
@@ -258,9 +286,7 @@ class MotionCLIP(nn.Module):
         arguments: ``samples`` >= 1, weight in [0, 1], several samples need a bank."""
         if samples < 1:
             raise MotionCLIPError(f"samples must be >= 1, got {samples}")
-        weight = self.generation.bank_weight if bank_weight is None else float(bank_weight)
-        if not 0.0 <= weight <= 1.0:
-            raise MotionCLIPError(f"bank weight must be between 0 and 1, got {weight}")
+        weight = check_bank_weight(self.generation.bank_weight if bank_weight is None else float(bank_weight))
         if self.bank_size == 0:
             if samples > 1:
                 raise MotionCLIPError("this checkpoint has no latent bank, so it gives one motion per prompt")

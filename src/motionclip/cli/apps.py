@@ -1,0 +1,237 @@
+"""The application commands: generate, render, interpolate, edit, classify and retrieve.
+
+Thin: each parses its options, runs the cheap checks of :mod:`motionclip.apps` before a model is
+loaded (so mistakes fail fast), calls the application and prints. Heavy imports happen inside.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from motionclip.cli import common
+from motionclip.cli.common import (
+    BackendModelOpt,
+    CheckpointOpt,
+    DataOpt,
+    FramesOpt,
+    GridOpt,
+    JointMapOpt,
+    JsonOpt,
+    OutOpt,
+    err_console,
+    print_paths,
+)
+
+
+def generate(
+    texts: Annotated[list[str], typer.Argument(help="One or more prompts.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help=".bvh, .bvh.gz, .npz, .mp4, .gif or .png")] = Path(
+        "motion.bvh"
+    ),
+    frames: Annotated[Optional[int], typer.Option(help="Frames to generate (default: 2 s).")] = None,
+    seconds: Annotated[
+        Optional[float], typer.Option(help="Duration in seconds (up to 60), instead of --frames.")
+    ] = None,
+    grid: Annotated[bool, typer.Option(help="Render all prompts side by side in one video.")] = False,
+    samples: Annotated[int, typer.Option(help="Different motions per prompt.")] = 1,
+    seed: Annotated[int, typer.Option(help="Same seed, same motions.")] = 0,
+    bank_weight: Annotated[
+        Optional[float],
+        typer.Option(help="0 = decode the text embedding itself (the paper); up to 1 = a training latent near it."),
+    ] = None,
+    checkpoint: CheckpointOpt = None,
+    backend_model: BackendModelOpt = None,
+) -> None:
+    """Text to motion."""
+    from motionclip.apps.generate import duration_frames, generate_to_files, validate_prompts, validate_samples
+    from motionclip.apps.outputs import check_output
+    from motionclip.model.autoencoder import check_bank_weight
+
+    prompts = validate_prompts(texts)
+    validate_samples(samples, seed)
+    if bank_weight is not None:  # before the model loads
+        check_bank_weight(bank_weight)
+    check_output(out, grid)
+    model = common.load_model(checkpoint, backend_model)
+    frames = duration_frames(model, frames, seconds)
+    paths = generate_to_files(
+        model, prompts, out, frames=frames, grid=grid, samples=samples, seed=seed, bank_weight=bank_weight
+    )
+    print_paths(paths)
+
+
+def render(
+    files: Annotated[list[Path], typer.Argument(help="Motion files (.bvh, .bvh.gz, .npz).")],
+    out: Annotated[Path, typer.Option("--out", "-o", help=".mp4, .gif or .png (key-frame strip)")],
+    grid: Annotated[bool, typer.Option(help="Several motions side by side with captions.")] = False,
+    captions: Annotated[Optional[list[str]], typer.Option("--caption", help="Caption per file.")] = None,
+    size: Annotated[Optional[int], typer.Option(help="Square frame size in pixels per motion (default: 320).")] = None,
+    up: Annotated[str, typer.Option(help="Up axis of BVH files: auto (detect Z-up, e.g. Blender), y or z.")] = "auto",
+) -> None:
+    """Render motion files as a shaded mannequin video, GIF or key-frame strip."""
+    from motionclip.apps.outputs import render_files
+
+    def note(text: str) -> None:
+        err_console().print(text, markup=False, soft_wrap=True)
+
+    print_paths(render_files(files, out, grid=grid, captions=captions, size=size, up=up, note=note))
+
+
+# --------------------------------------------------------------------------- interpolate
+def interpolate(
+    a: Annotated[str, typer.Argument(help="Start: motion file (.bvh/.bvh.gz/.npz) or text.")],
+    b: Annotated[str, typer.Argument(help="End: motion file or text.")],
+    steps: Annotated[int, typer.Option(help="Motions along the path, both ends included.")] = 5,
+    out: OutOpt = Path("interp.bvh"),
+    frames: FramesOpt = None,
+    grid: GridOpt = False,
+    joint_map: JointMapOpt = None,
+    checkpoint: CheckpointOpt = None,
+    backend_model: BackendModelOpt = None,
+) -> None:
+    """Decode a straight line in latent space from A to B (K steps, numbered files or a grid)."""
+    from motionclip.apps.interpolate import check_steps, interpolate_to_files
+    from motionclip.apps.outputs import check_output
+    from motionclip.apps.sources import read_joint_map
+
+    check_output(out, grid)
+    check_steps(steps)
+    mapping = read_joint_map(joint_map)
+    model = common.load_model(checkpoint, backend_model)
+    print_paths(interpolate_to_files(model, a, b, steps, out, frames, grid, mapping))
+
+
+# --------------------------------------------------------------------------------- edit
+def edit(
+    motion: Annotated[Optional[Path], typer.Option(help="Style edit: motion file to edit.")] = None,
+    text: Annotated[Optional[str], typer.Option(help="Style edit: text whose motion to edit.")] = None,
+    add: Annotated[Optional[str], typer.Option(help="Style to add: a word ('proud') or a sentence/file.")] = None,
+    sub: Annotated[Optional[str], typer.Option(help="Style to remove (default: neutral 'normal').")] = None,
+    upper: Annotated[Optional[str], typer.Option(help="Compose: upper-body action (file or text).")] = None,
+    lower: Annotated[Optional[str], typer.Option(help="Compose: lower-body motion (file or text).")] = None,
+    neutral: Annotated[Optional[str], typer.Option(help="Compose: neutral pose subtracted from --upper.")] = None,
+    scale: Annotated[float, typer.Option(help="Edit strength s in z + s * (end - start).")] = 1.0,
+    out: OutOpt = Path("edit.bvh"),
+    frames: FramesOpt = None,
+    grid: Annotated[bool, typer.Option(help="Video of inputs and result side by side.")] = False,
+    joint_map: JointMapOpt = None,
+    checkpoint: CheckpointOpt = None,
+    backend_model: BackendModelOpt = None,
+) -> None:
+    """Latent arithmetic: add a style (--add/--sub) or compose upper and lower body (--upper/--lower)."""
+    from motionclip.apps import edit as ed
+    from motionclip.apps.outputs import check_output
+    from motionclip.errors import MotionCLIPError
+
+    style_mode = any(x is not None for x in (motion, text, add, sub))
+    compose_mode = any(x is not None for x in (upper, lower, neutral))
+    if style_mode == compose_mode:
+        raise MotionCLIPError(
+            "choose one edit: --motion FILE|--text T with --add STYLE [--sub STYLE], or --upper X --lower Y"
+        )
+    if style_mode and add is None:
+        raise MotionCLIPError("a style edit needs --add (e.g. --add proud)")
+    if compose_mode and (upper is None or lower is None):
+        raise MotionCLIPError("composition needs both --upper and --lower")
+    check_output(out, grid)
+    ed.check_scale(scale)
+    from motionclip.apps.sources import read_joint_map
+
+    mapping = read_joint_map(joint_map)
+    model = common.load_model(checkpoint, backend_model)
+    if style_mode:
+        base = str(motion) if motion else None
+        result = ed.edit_style(model, add, sub, base, text, scale, frames, joint_map=mapping)  # type: ignore[arg-type]
+    else:
+        pose = neutral or ed.NEUTRAL_POSE
+        result = ed.compose(model, upper, lower, pose, scale, frames, joint_map=mapping)  # type: ignore[arg-type]
+    from rich.markup import escape
+
+    err_console().print(
+        escape(f"z' = [{result.base.label}] + {scale:g} * ([{result.end.label}] - [{result.start.label}])")
+    )
+    print_paths(ed.write_edit(model, result, out, grid))
+
+
+# ----------------------------------------------------------------------------- classify
+def classify(
+    file: Annotated[Path, typer.Argument(help="Motion file (.bvh, .bvh.gz, .npz).")],
+    classes: Annotated[str, typer.Option(help="Comma-separated class names or sentences.")],
+    top_k: Annotated[int, typer.Option("--top-k", help="How many classes to show.")] = 5,
+    raw: Annotated[bool, typer.Option(help="Embed class names verbatim (no 'a person ...' prompt).")] = False,
+    as_json: JsonOpt = False,
+    joint_map: JointMapOpt = None,
+    checkpoint: CheckpointOpt = None,
+    backend_model: BackendModelOpt = None,
+) -> None:
+    """Zero-shot recognition: rank class prompts by cosine to the motion (softmax of 100 x cosine)."""
+    from motionclip.apps.classify import check_request, to_json
+    from motionclip.apps.classify import classify as run
+
+    check_request(classes, top_k, file)  # before the model loads
+    from motionclip.apps.sources import read_joint_map
+
+    mapping = read_joint_map(joint_map)
+    preds = run(common.load_model(checkpoint, backend_model), str(file), classes, top_k, raw, mapping)
+    if as_json:
+        print(json.dumps({"file": str(file), "predictions": to_json(preds)}, indent=2))
+        return
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    t = Table("rank", "class", "prompt", "cosine", "probability", title=escape(file.name))
+    for p in preds:
+        t.add_row(str(p.rank), escape(p.label), escape(p.prompt), f"{p.cosine:.3f}", f"{100 * p.probability:.1f}%")
+    Console().print(t)
+
+
+# ----------------------------------------------------------------------------- retrieve
+def retrieve(
+    text: Annotated[str, typer.Argument(help="Query text.")],
+    data: DataOpt,
+    split: Annotated[str, typer.Option(help="train, val or test.")] = "test",
+    k: Annotated[int, typer.Option("--k", "-k", help="How many windows to return.")] = 5,
+    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Folder to write the hits into.")] = None,
+    fmt: Annotated[
+        str, typer.Option("--format", help="File type of written hits: bvh, bvh.gz, npz, mp4, gif, png.")
+    ] = "bvh",
+    as_json: JsonOpt = False,
+    checkpoint: CheckpointOpt = None,
+    backend_model: BackendModelOpt = None,
+) -> None:
+    """Text -> motion retrieval among a dataset split's windows."""
+    from motionclip.apps.generate import validate_prompts
+    from motionclip.apps.retrieve import check_format, check_k, to_json, write_hits
+    from motionclip.apps.retrieve import retrieve as run
+    from motionclip.data.cache import MotionCache
+
+    validate_prompts([text])
+    check_k(k)
+    check_format(fmt)
+    cache = MotionCache.load(data)
+    cache.window_indices(split)
+    hits = run(common.load_model(checkpoint, backend_model), cache, text, split, k)
+    if as_json:
+        print(json.dumps({"query": text, "split": split, "hits": to_json(hits)}, indent=2))
+    else:
+        from rich.console import Console
+        from rich.markup import escape
+        from rich.table import Table
+
+        t = Table("rank", "window", "take", "frame", "content", "style", "dataset", "cosine", title=escape(repr(text)))
+        for col in t.columns[2:7]:
+            col.overflow = "fold"
+        for h in hits:
+            t.add_row(
+                str(h.rank), str(h.window), h.take, str(h.start), h.content, h.style, h.dataset, f"{h.cosine:.3f}"
+            )
+        Console().print(t)
+    if out is not None:
+        paths = write_hits(cache, hits, out, fmt)
+        if not as_json:
+            print_paths(paths)

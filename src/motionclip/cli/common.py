@@ -1,0 +1,57 @@
+"""Options and helpers every ``motionclip`` command shares (kept import-light: typer only)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, Optional
+
+import typer
+
+if TYPE_CHECKING:
+    from motionclip.model.autoencoder import MotionCLIP
+
+CheckpointOpt = Annotated[
+    Optional[Path], typer.Option("--checkpoint", "-c", help="Model checkpoint (.safetensors); default: shipped.")
+]
+
+BackendModelOpt = Annotated[
+    Optional[str],
+    typer.Option(
+        "--backend-model",
+        help="Text backend weights (CLIP directory or hub id) instead of the checkpoint's stored location.",
+    ),
+]
+
+OutOpt = Annotated[Path, typer.Option("--out", "-o", help=".bvh, .bvh.gz, .npz, .mp4, .gif or .png")]
+FramesOpt = Annotated[Optional[int], typer.Option(help="Frames to decode (default: the model's window).")]
+GridOpt = Annotated[bool, typer.Option(help="One side-by-side video instead of one file per motion.")]
+ProgressOpt = Annotated[bool, typer.Option(help="Show progress bars.")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+DataOpt = Annotated[Path, typer.Option(help="Cache file from `data prepare`.")]
+JointMapOpt = Annotated[
+    Optional[Path],
+    typer.Option(help="JSON/CSV renaming the motion's joints to the model's (else matched by name)."),
+]
+OverridesArg = Annotated[
+    Optional[list[str]], typer.Argument(help="Training overrides key=value, e.g. model.num_layers=4")
+]
+
+
+def err_console() -> Any:
+    """A rich console on stderr (rich imported lazily)."""
+    from rich.console import Console
+
+    return Console(stderr=True)
+
+
+def load_model(checkpoint: Path | None, backend_model: str | None = None) -> MotionCLIP:
+    """The checkpoint given with --checkpoint, or the shipped one (--backend-model: where its
+    text backend's weights are). Commands call it as ``common.load_model`` (one place to stub)."""
+    import motionclip
+
+    return motionclip.load(str(checkpoint) if checkpoint else None, backend_model=backend_model)
+
+
+def print_paths(paths: list[Path]) -> None:
+    for p in paths:
+        print(p)

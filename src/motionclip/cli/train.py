@@ -1,0 +1,49 @@
+"""``motionclip train``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from motionclip.cli.common import DataOpt, err_console
+
+
+def train(
+    data: DataOpt,
+    out: Annotated[Path, typer.Option(help="Run folder (logs, checkpoints, model).")] = Path("runs/motionclip"),
+    config: Annotated[Optional[Path], typer.Option(help="YAML config (see motionclip.config).")] = None,
+    overrides: Annotated[Optional[list[str]], typer.Argument(help="key=value, e.g. train.lr=3e-4")] = None,
+    preset: Annotated[
+        Optional[str], typer.Option(help="Named settings applied first: shipped (the shipped model's recipe) or paper.")
+    ] = None,
+    resume: Annotated[Optional[str], typer.Option(help="Training checkpoint or 'last'.")] = None,
+    devices: Annotated[Optional[int], typer.Option(help="Devices / processes.")] = None,
+    strategy: Annotated[Optional[str], typer.Option(help="Lightning strategy, e.g. ddp.")] = None,
+    accelerator: Annotated[Optional[str], typer.Option(help="cpu (default), gpu, auto.")] = None,
+    progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
+    backend_model: Annotated[
+        Optional[str],
+        typer.Option("--backend-model", help="Text backend weights (CLIP directory or hub id); = clip_model=."),
+    ] = None,
+) -> None:
+    """Train MotionCLIP on a prepared dataset (PyTorch Lightning)."""
+    from motionclip.config import load_run_config
+    from motionclip.model.training import train as run_training
+
+    run = load_run_config(config, list(overrides or []), preset=preset)
+    if devices is not None:  # checked with the rest of the run config by train()
+        run.train.devices = devices
+    if strategy is not None:
+        run.train.strategy = strategy
+    if accelerator is not None:
+        run.train.accelerator = accelerator
+    if backend_model is not None:
+        run.clip_model = backend_model
+    summary = run_training(data, run, out, resume=resume, progress=progress, log=err_console().print)
+    err_console().print(
+        f"done: {summary['global_step']} steps in {summary['seconds']:.0f} s; model at {out / 'model.safetensors'}"
+    )
+    err_console().print(json.dumps(summary["metrics"], indent=1))
