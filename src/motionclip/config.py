@@ -241,7 +241,7 @@ def _typed(cls: type, key: str, value: Any, default: Any) -> Any:
         raise MotionCLIPError(
             f"config key {cls.__name__}.{key} must be {type(default).__name__}, got {type(value).__name__} {value!r}"
         )
-    return float(value) if isinstance(default, float) else value
+    return float(value) if isinstance(default, float) and isinstance(value, (int, float)) else value
 
 
 ACTIVATIONS = ("gelu", "relu")

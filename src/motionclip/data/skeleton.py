@@ -34,7 +34,7 @@ class Skeleton:
     names: tuple[str, ...]
     parents: tuple[int, ...]
     offsets: np.ndarray  # (J, 3) metres, local to the parent
-    end_sites: dict[int, tuple[float, float, float]] = field(default_factory=dict)
+    end_sites: dict[int, tuple[float, ...]] = field(default_factory=dict)  # (x, y, z) each
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "names", tuple(str(n) for n in self.names))

@@ -193,5 +193,5 @@ def discover(source: str, root: str | Path, options: SourceOptions | None = None
     except KeyError:
         raise DatasetError(f"unknown source {source!r}; supported: {', '.join(SOURCES)}") from None
     if source == "bandai-namco":
-        return finder(root)
-    return finder(root, options)
+        return discover_bandai_namco(root)
+    return finder(root, options)  # type: ignore[call-arg]  # the other finders take options

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import json
 import time
 from pathlib import Path
@@ -202,7 +203,7 @@ def train(
     stop = StopCheckpoint(out / "checkpoints")
     callbacks: list[Any] = [stop]
     if t.max_minutes > 0:  # per invocation: a resumed run gets the whole budget again
-        callbacks.append(SessionTimer(duration={"minutes": t.max_minutes}))
+        callbacks.append(SessionTimer(duration=datetime.timedelta(minutes=t.max_minutes)))
     checkpoints = ModelCheckpoint(
         dirpath=out / "checkpoints",
         filename="step{step:07d}",
@@ -215,7 +216,7 @@ def train(
         accelerator=t.accelerator,
         devices=t.devices,
         strategy=t.strategy,
-        precision=precision,
+        precision=precision,  # type: ignore[arg-type]  # one of Lightning's names (resolve_precision)
         max_epochs=t.max_epochs,
         max_steps=t.max_steps,
         check_val_every_n_epoch=t.val_every_epochs,

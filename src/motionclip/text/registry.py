@@ -51,4 +51,5 @@ def get_backend(
     if factory is None:
         raise BackendError(f"unknown embedding backend {name!r}; choose one of: {', '.join(BACKENDS)}")
     model_arg = None if model is None else os.fspath(model)
-    return factory(model_arg, cache_dir, device)
+    cache = cache_dir if isinstance(cache_dir, (bool, str, Path)) or cache_dir is None else Path(cache_dir)
+    return factory(model_arg, cache, device)

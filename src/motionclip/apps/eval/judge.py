@@ -31,13 +31,8 @@ from motionclip.apps.windows import batches, split_indices
 from motionclip.data.cache import MotionCache
 from motionclip.data.fk import forward_kinematics
 from motionclip.data.rotations import sixd_to_matrix
-<<<<<<< HEAD
 from motionclip.errors import MotionCLIPError, one_line
-from motionclip.io_utils import atomic_path, read_safetensors
-=======
-from motionclip.errors import MotionCLIPError
 from motionclip.tagged import JUDGE, read_tagged, write_tagged
->>>>>>> issue14
 
 FORMAT = JUDGE.tag
 META_KEY = JUDGE.key
