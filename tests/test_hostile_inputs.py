@@ -154,10 +154,12 @@ def test_one_corrupt_take_is_reported_not_fatal(synthetic_root: Path, tmp_path: 
     ],
 )
 def test_config_values_of_the_wrong_type_are_one_line_errors(section: dict, value, message: str) -> None:  # noqa: ANN001
-    from motionclip.config import ModelConfig, from_dict
+    from motionclip.config import ModelConfig, TransformerConfig, from_dict
 
     with pytest.raises(MotionCLIPError, match=message):
-        from_dict(ModelConfig, section)
+        from_dict(TransformerConfig, section)
+    with pytest.raises(MotionCLIPError, match=message):  # nested in the model config, as stored
+        from_dict(ModelConfig, {"architecture": section})
 
 
 def test_config_text_values_are_parsed_like_overrides() -> None:
@@ -174,15 +176,19 @@ def test_model_settings_checked_at_checkpoint_load(tiny_checkpoint: Path, tmp_pa
 
     from motionclip.model.checkpoint import load_checkpoint
 
+    from motionclip.tagged import MODEL_CHECKPOINT
+
     with safe_open(str(tiny_checkpoint), framework="pt") as fh:
-        meta = json.loads(fh.metadata()["motionclip"])
+        meta = json.loads(fh.metadata()[MODEL_CHECKPOINT.key])
     state = load_file(str(tiny_checkpoint))
+    config = meta["config"]
     for patch, message in (
-        ({"model": {**meta["model"], "activation": "swish"}}, "model.activation"),
-        ({"generation": {**meta["generation"], "top_k": 0}}, "generation.top_k"),
+        ({"architecture": {**config["architecture"], "activation": "swish"}}, "model.activation"),
+        ({"generation": {**config["generation"], "top_k": 0}}, "generation.top_k"),
     ):
         bad = tmp_path / "bad.safetensors"
-        save_file(state, str(bad), metadata={"motionclip": json.dumps({**meta, **patch})})
+        patched = {**meta, "config": {**config, **patch}}
+        save_file(state, str(bad), metadata={MODEL_CHECKPOINT.key: json.dumps(patched)})
         with pytest.raises(MotionCLIPError, match=message):
             load_checkpoint(bad)
 

@@ -147,7 +147,7 @@ def test_cache_load_errors(tmp_path: Path, synthetic_cache: Path) -> None:
     with pytest.raises(DatasetError, match="not a readable dataset cache"):
         MotionCache.load(tmp_path / "text.safetensors")
     save_file({"x": torch.zeros(2)}, str(tmp_path / "plain.safetensors"))
-    with pytest.raises(DatasetError, match="no motionclip metadata"):
+    with pytest.raises(DatasetError, match="without motionclip metadata"):
         MotionCache.load(tmp_path / "plain.safetensors")
     save_file({"x": torch.zeros(2)}, str(tmp_path / "model.safetensors"), metadata={"motionclip": '{"format": "m"}'})
     with pytest.raises(DatasetError, match="not a dataset cache"):

@@ -38,8 +38,10 @@ def test_checkpoint_loading(
 
     from motionclip.model.checkpoint import load_checkpoint
 
+    from motionclip.tagged import MODEL_CHECKPOINT
+
     with safe_open(str(tiny_checkpoint), framework="pt") as fh:
-        meta = json.loads(fh.metadata()["motionclip"])
+        meta = json.loads(fh.metadata()[MODEL_CHECKPOINT.key])
     state = load_file(str(tiny_checkpoint))
     for _ in range(data.draw(st.integers(1, 2))):
         if data.draw(st.booleans()):
@@ -64,7 +66,7 @@ def test_checkpoint_loading(
             elif how == "big" and t.is_floating_point():
                 state[key] = t * 1e30
     path = tmp_path_factory.mktemp("fuzz-ckpt") / "model.safetensors"
-    save_file({k: v.contiguous() for k, v in state.items()}, str(path), metadata={"motionclip": json.dumps(meta)})
+    save_file({k: v.contiguous() for k, v in state.items()}, str(path), metadata={MODEL_CHECKPOINT.key: json.dumps(meta)})
     try:
         model = load_checkpoint(path)
     except MotionCLIPError as exc:
