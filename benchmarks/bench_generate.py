@@ -133,8 +133,9 @@ def main() -> None:
     if args.cli_runs > 0:
         cold, warm = cli_runs(ckpt, ckpt == shipped_checkpoint(), args.cli_runs, tmp)
         print(f"CLI `motionclip generate ... --out x.bvh`, fresh process ({args.cli_runs} runs each):")
-        print(f"  cold text cache (MiniLM loads): {', '.join(f'{s:.2f}' for s in cold)} s  (median {statistics.median(cold):.2f} s)")
-        print(f"  warm text cache               : {', '.join(f'{s:.2f}' for s in warm)} s  (median {statistics.median(warm):.2f} s)")
+        for label, runs in (("cold text cache (MiniLM loads)", cold), ("warm text cache               ", warm)):
+            times = ", ".join(f"{s:.2f}" for s in runs)
+            print(f"  {label}: {times} s  (median {statistics.median(runs):.2f} s)")
 
 
 if __name__ == "__main__":

@@ -125,7 +125,9 @@ def main() -> int:
         thread.join(timeout=10)
 
     print(f"model: {source}; startup (load + warm-up) {startup:.1f} s")
-    print(f"{args.requests} concurrent POST /api/generate, {args.frames} frames, {len(one.content) / 1024:.0f} KiB each")
+    print(
+        f"{args.requests} concurrent POST /api/generate, {args.frames} frames, {len(one.content) / 1024:.0f} KiB each"
+    )
     if ok:
         print(
             f"latency p50 {percentile(ok, 50) * 1000:.0f} ms, p99 {percentile(ok, 99) * 1000:.0f} ms, "

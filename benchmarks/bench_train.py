@@ -136,8 +136,10 @@ def main() -> None:
     dm = MotionDataModule(data, batch_size=args.batch, jitter=True)
     dm.cache.frame_positions  # computed once per run, as in training
     print(f"data: {source}; {len(dm.cache.window_indices('train'))} training windows of {dm.cache.window} frames")
-    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, {os.cpu_count()} cores; "
-          f"load average {os.getloadavg()[0]:.2f}; batch {args.batch}; {args.warmup} warm-up + {args.steps} timed steps")
+    print(
+        f"torch {torch.__version__}, {torch.get_num_threads()} threads, {os.cpu_count()} cores; "
+        f"load average {os.getloadavg()[0]:.2f}; batch {args.batch}; {args.warmup} warm-up + {args.steps} timed steps"
+    )
     peaks = {"bf16-mixed": matmul_peak(torch.bfloat16), "32-true": matmul_peak(torch.float32)}
     print(f"matmul peak: bf16 {peaks['bf16-mixed']:.2f} TFLOP/s, fp32 {peaks['32-true']:.2f} TFLOP/s")
     for name in args.configs.split(","):

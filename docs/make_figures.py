@@ -27,7 +27,10 @@ def strip_rows(rows: list[tuple[str, motionclip.Motion]], path: Path) -> None:
     tiles = []
     for caption, motion in rows:
         frames = render_frames(
-            motion.positions().detach(), list(motion.skeleton.parents), list(motion.skeleton.names), CELL,
+            motion.positions().detach(),
+            list(motion.skeleton.parents),
+            list(motion.skeleton.names),
+            CELL,
             frames=list(np.linspace(0, len(motion) - 1, KEYS).round().astype(int)),
         )
         label = Image.new("RGB", (LABEL_W, CELL.height), "white")
@@ -40,8 +43,13 @@ def main() -> None:
     torch.manual_seed(0)
     OUT.mkdir(exist_ok=True)
     model = motionclip.load()
-    prompts = ["a person walks", "a person waves the right hand", "an elderly person walks",
-               "a person raises both hands", "an angry person punches"]
+    prompts = [
+        "a person walks",
+        "a person waves the right hand",
+        "an elderly person walks",
+        "a person raises both hands",
+        "an angry person punches",
+    ]
     strip_rows([(p, m) for p, m in zip(prompts, model.generate(prompts))], OUT / "generate.png")
 
     za, zb = model.generation_latents(["a person walks", "a person raises both hands"])
@@ -50,30 +58,55 @@ def main() -> None:
     strip_rows([(f"t = {t:.2f}", m) for t, m in zip(steps.tolist(), interp)], OUT / "interpolate.png")
 
     styled = edit_style(model, add="elderly", text="a person walks")
-    strip_rows([("a person walks", styled.base.motion or model.decode(styled.base.z)[0]),
-                ("+ elderly - normal", styled.motion)], OUT / "edit_style.png")
+    strip_rows(
+        [
+            ("a person walks", styled.base.motion or model.decode(styled.base.z)[0]),
+            ("+ elderly - normal", styled.motion),
+        ],
+        OUT / "edit_style.png",
+    )
 
     comp = compose(model, upper="a person raises both hands", lower="a person walks")
-    strip_rows([("lower: a person walks", model.decode(comp.base.z)[0]),
-                ("upper: raises both hands", model.generate("a person raises both hands")),
-                ("neutral: stands still", model.generate("a person stands still")),
-                ("composed", comp.motion)], OUT / "compose.png")
+    strip_rows(
+        [
+            ("lower: a person walks", model.decode(comp.base.z)[0]),
+            ("upper: raises both hands", model.generate("a person raises both hands")),
+            ("neutral: stands still", model.generate("a person stands still")),
+            ("composed", comp.motion),
+        ],
+        OUT / "compose.png",
+    )
 
     samples = model.generate("a person walks", samples=4, seed=1)
     strip_rows([(f"a person walks\nsample {k + 1} (seed 1)", m) for k, m in enumerate(samples)], OUT / "samples.png")
 
     walk10 = model.generate("a person walks", frames=int(10 * model.fps))
-    rows = [(f"a person walks, 10 s\nseconds {2 * k}-{2 * k + 2}", walk10[int(2 * k * model.fps) : int((2 * k + 2) * model.fps)])
-            for k in range(5)]
+    rows = [
+        (
+            f"a person walks, 10 s\nseconds {2 * k}-{2 * k + 2}",
+            walk10[int(2 * k * model.fps) : int((2 * k + 2) * model.fps)],
+        )
+        for k in range(5)
+    ]
     strip_rows(rows, OUT / "long_walk.png")
 
     direct = model.generate(["a person walks", "a person runs"], bank_weight=0.0)
-    strip_rows([("walks, text decoded\ndirectly (paper)", direct[0]), ("walks, via the\nlatent bank (default)", model.generate("a person walks")),
-                ("runs, text decoded\ndirectly (paper)", direct[1]), ("runs, via the\nlatent bank (default)", model.generate("a person runs"))],
-               OUT / "direct_vs_bank.png")
+    strip_rows(
+        [
+            ("walks, text decoded\ndirectly (paper)", direct[0]),
+            ("walks, via the\nlatent bank (default)", model.generate("a person walks")),
+            ("runs, text decoded\ndirectly (paper)", direct[1]),
+            ("runs, via the\nlatent bank (default)", model.generate("a person runs")),
+        ],
+        OUT / "direct_vs_bank.png",
+    )
 
-    render_motion(model.generate("a person waves both hands"), OUT / "wave.gif",
-                  config=RenderConfig(width=240, height=240), caption="a person waves both hands")
+    render_motion(
+        model.generate("a person waves both hands"),
+        OUT / "wave.gif",
+        config=RenderConfig(width=240, height=240),
+        caption="a person waves both hands",
+    )
 
 
 if __name__ == "__main__":

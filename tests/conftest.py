@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 
-
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 
 

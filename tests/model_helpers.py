@@ -39,8 +39,9 @@ def logged_values(run_dir: Path, key: str) -> list[float]:
 
 def random_windows(model, batch: int = 2, frames: int = 30, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
     """Valid random 6D rotations (B, T, J, 6) and translations (B, T, 3) for ``model``'s skeleton."""
-    from motionclip.data.rotations import matrix_to_6d
     import roma
+
+    from motionclip.data.rotations import matrix_to_6d
 
     g = torch.Generator().manual_seed(seed)
     j = model.skeleton.num_joints

@@ -50,8 +50,14 @@ def skeleton() -> Skeleton:
     return Skeleton(NAMES, PARENTS, off, {J["Head"]: (0.0, 0.1, 0.0)})
 
 
-def make_motion(action: str = "walk", frames: int = 60, fps: float = 30.0, style: str = "normal",
-                heading_deg: float = 0.0, phase: float = 0.0) -> Motion:
+def make_motion(
+    action: str = "walk",
+    frames: int = 60,
+    fps: float = 30.0,
+    style: str = "normal",
+    heading_deg: float = 0.0,
+    phase: float = 0.0,
+) -> Motion:
     """A procedural clip; ``style='elderly'`` is slower with a bent spine."""
     t = torch.arange(frames, dtype=torch.float32) / fps
     speed = 0.6 if style == "elderly" else 1.0

@@ -175,7 +175,6 @@ def test_model_settings_checked_at_checkpoint_load(tiny_checkpoint: Path, tmp_pa
     from safetensors.torch import load_file, save_file
 
     from motionclip.model.checkpoint import load_checkpoint
-
     from motionclip.tagged import MODEL_CHECKPOINT
 
     with safe_open(str(tiny_checkpoint), framework="pt") as fh:

@@ -55,7 +55,17 @@ def check_schema(report: dict) -> None:
         assert 0 <= r["R@1"] <= r["R@5"] <= r["R@10"] <= 1
     gen = report["generation"]
     assert set(gen) == {"judge", "prompts", "generated", "real"}
-    assert {"content_acc", "style_acc", "fid", "diversity", "within_content_variety", "n", "realism", "r_precision", "reencoding_cosine"} <= set(gen["generated"])
+    assert {
+        "content_acc",
+        "style_acc",
+        "fid",
+        "diversity",
+        "within_content_variety",
+        "n",
+        "realism",
+        "r_precision",
+        "reencoding_cosine",
+    } <= set(gen["generated"])
     assert {"content_acc", "style_acc", "fid", "diversity", "within_content_variety", "matched_n"} <= set(gen["real"])
 
 

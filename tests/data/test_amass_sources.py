@@ -224,7 +224,10 @@ def test_humanml3d_trains_a_few_steps_and_evaluates(tmp_path: Path, body_model: 
 
 
 def test_babel_cli_prepare_train_and_babel60(
-    babel: tuple[Path, Path], body_model: Path, tmp_path: Path, embedding_cache_dir: Path,
+    babel: tuple[Path, Path],
+    body_model: Path,
+    tmp_path: Path,
+    embedding_cache_dir: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     from typer.testing import CliRunner

@@ -61,9 +61,7 @@ def test_any_channel_order(tmp_path: Path, order: str) -> None:
     m = read_bvh(write_text(tmp_path / f"{order}.bvh", chain_with_order(order, angles)))
     assert m.euler_order == order
     np.testing.assert_allclose(m.rotations[0, 0].double().numpy(), euler_product(order, angles), atol=1e-6)
-    np.testing.assert_allclose(
-        m.rotations[0, 1].double().numpy(), euler_product(order, (10.0, 20.0, 30.0)), atol=1e-6
-    )
+    np.testing.assert_allclose(m.rotations[0, 1].double().numpy(), euler_product(order, (10.0, 20.0, 30.0)), atol=1e-6)
     # the child sits 10 cm along the root's rotated +Y
     expected_tip = np.array([0.01, 0.02, 0.03]) + euler_product(order, angles) @ np.array([0, 0.1, 0])
     np.testing.assert_allclose(m.positions()[0, 1].numpy(), expected_tip, atol=1e-6)
@@ -114,9 +112,7 @@ def test_dummy_root_is_folded_without_moving_joints(tmp_path: Path) -> None:
             hips_rot = r0 @ euler_product("ZXY", ang)
             np.testing.assert_allclose(folded.root_translation[f].numpy(), hips_pos, atol=1e-5)
             np.testing.assert_allclose(folded.rotations[f, 0].double().numpy(), hips_rot, atol=1e-5)
-            np.testing.assert_allclose(
-                folded.positions()[f, 1].numpy(), hips_pos + hips_rot @ [0.1, 0, 0], atol=1e-5
-            )
+            np.testing.assert_allclose(folded.positions()[f, 1].numpy(), hips_pos + hips_rot @ [0.1, 0, 0], atol=1e-5)
         # without folding the file's first frame gives the same joint positions
         full = read_bvh(path, fold_dummy_root=False)
         assert full.skeleton.names == ("joint_Root", "Hips", "UpperLeg_L", "UpperLeg_R")

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import pytest
 import numpy as np
+import pytest
 import torch
 
 from motionclip.data.bvh import read_bvh, write_bvh

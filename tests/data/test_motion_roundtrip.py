@@ -56,9 +56,10 @@ def test_bvh_round_trip_any_write_order(tmp_path: Path, order: str) -> None:
     m = random_motion()
     back = read_bvh(write_bvh(m, tmp_path / "m.bvh", euler_order=order))
     assert back.euler_order == order
-    assert f"CHANNELS 6 Xposition Yposition Zposition {' '.join(a + 'rotation' for a in order)}" in (
-        tmp_path / "m.bvh"
-    ).read_text()
+    assert (
+        f"CHANNELS 6 Xposition Yposition Zposition {' '.join(a + 'rotation' for a in order)}"
+        in (tmp_path / "m.bvh").read_text()
+    )
     assert_same_motion(back, m)
 
 

@@ -70,7 +70,10 @@ def test_reordered_joints_conform_without_changing_the_pose() -> None:
 
 
 def test_unmappable_skeleton_says_which_joints_are_missing() -> None:
-    match = r"motion skeleton does not map onto the model's: 17 of its 21 joints have no match in the motion \(Chest, Shoulder_L.*--joint-map"
+    match = (
+        r"motion skeleton does not map onto the model's: 17 of its 21 joints have no match in the motion "
+        r"\(Chest, Shoulder_L.*--joint-map"
+    )
     with pytest.raises(MotionCLIPError, match=match):
         retarget(mixamo_motion("walk", 10), skeleton())
 

@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 
 
-
 @pytest.fixture(scope="session", autouse=True)
 def _embedding_cache_env(embedding_cache_dir: Path) -> Iterator[None]:
     """Keep every text/image embedding these tests compute out of ~/.cache (and share hits between runs)."""

@@ -19,7 +19,9 @@ def _free_port() -> int:
 
 
 @pytest.mark.slow
-def test_ddp_two_cpu_processes(synthetic_cache: Path, tiny_checkpoint: Path, embedding_cache_dir: Path, tmp_path: Path) -> None:
+def test_ddp_two_cpu_processes(
+    synthetic_cache: Path, tiny_checkpoint: Path, embedding_cache_dir: Path, tmp_path: Path
+) -> None:
     exe = Path(sys.executable).with_name("motionclip")
     if not exe.exists():
         pytest.skip("the motionclip console script is not installed next to this python")

@@ -37,7 +37,6 @@ def test_checkpoint_loading(
     from safetensors.torch import load_file, save_file
 
     from motionclip.model.checkpoint import load_checkpoint
-
     from motionclip.tagged import MODEL_CHECKPOINT
 
     with safe_open(str(tiny_checkpoint), framework="pt") as fh:
@@ -66,7 +65,9 @@ def test_checkpoint_loading(
             elif how == "big" and t.is_floating_point():
                 state[key] = t * 1e30
     path = tmp_path_factory.mktemp("fuzz-ckpt") / "model.safetensors"
-    save_file({k: v.contiguous() for k, v in state.items()}, str(path), metadata={MODEL_CHECKPOINT.key: json.dumps(meta)})
+    save_file(
+        {k: v.contiguous() for k, v in state.items()}, str(path), metadata={MODEL_CHECKPOINT.key: json.dumps(meta)}
+    )
     try:
         model = load_checkpoint(path)
     except MotionCLIPError as exc:

@@ -84,7 +84,9 @@ def test_cli_seconds_option(tiny_checkpoint: Path, tmp_path: Path) -> None:
 
     runner = CliRunner()
     out = tmp_path / "w.npz"
-    r = runner.invoke(app, ["generate", "a person walks", "--seconds", "3", "-c", str(tiny_checkpoint), "--out", str(out)])
+    r = runner.invoke(
+        app, ["generate", "a person walks", "--seconds", "3", "-c", str(tiny_checkpoint), "--out", str(out)]
+    )
     assert r.exit_code == 0, r.output
     model = load_checkpoint(tiny_checkpoint)
     assert len(read_motion(out)) == round(3 * model.fps)

@@ -57,7 +57,11 @@ def overfit(cache: MotionCache, batch: dict, loss: LossConfig, steps: int) -> fl
     cfg = TransformerConfig(latent_dim=128, num_layers=2, num_heads=4, ff_size=256, dropout=0.1)
     run = TrainRunConfig(model=cfg, loss=loss)
     run.train.lr = 1e-3
-    model = MotionCLIP(ModelConfig(cfg, fps=cache.fps, window=cache.window), cache.skeleton, feature_stats(batch["rot6d"], batch["trans"]))
+    model = MotionCLIP(
+        ModelConfig(cfg, fps=cache.fps, window=cache.window),
+        cache.skeleton,
+        feature_stats(batch["rot6d"], batch["trans"]),
+    )
     with torch.no_grad():
         pos = model.positions(batch["rot6d"], batch["trans"], batch["offsets"])
     texts = torch.nn.functional.normalize(torch.randn(1, 128), dim=-1)

@@ -49,7 +49,15 @@ def test_overfitting_eight_windows_reduces_the_loss(synthetic_cache: Path) -> No
     assert all(torch.isfinite(torch.tensor(losses)))
     assert losses[-1] < 0.5 * losses[0], losses
     terms, _ = module._terms(batch)
-    assert set(terms) == {"rotation", "position", "velocity", "joint_velocity", "joint_acceleration", "trajectory", "text"}
+    assert set(terms) == {
+        "rotation",
+        "position",
+        "velocity",
+        "joint_velocity",
+        "joint_acceleration",
+        "trajectory",
+        "text",
+    }
     paper, batch = _module(synthetic_cache, LossConfig(recipe="paper"))
     assert set(paper._terms(batch)[0]) == {"rotation", "position", "velocity", "text"}
 

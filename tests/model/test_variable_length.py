@@ -47,8 +47,12 @@ def test_long_clips_are_padded_and_masked(synthetic_cache: Path) -> None:
         real = min(n, int(t["take_length"][take]) - int(batch["start"][i]))
         assert int(batch["mask"][i].sum()) == real and bool(batch["mask"][i, :real].all())
         if real < n:  # padding repeats the last real frame
-            torch.testing.assert_close(batch["rot6d"][i, real:], batch["rot6d"][i, real - 1 : real].expand(n - real, -1, -1))
-    fk = forward_kinematics(sixd_to_matrix(batch["rot6d"]), batch["trans"], batch["offsets"][:, None], cache.skeleton.parents)
+            torch.testing.assert_close(
+                batch["rot6d"][i, real:], batch["rot6d"][i, real - 1 : real].expand(n - real, -1, -1)
+            )
+    fk = forward_kinematics(
+        sixd_to_matrix(batch["rot6d"]), batch["trans"], batch["offsets"][:, None], cache.skeleton.parents
+    )
     torch.testing.assert_close(batch["positions"], fk, atol=1e-5, rtol=0)
     short = ds.__getitems__([(0, 10), (1, 10)])
     assert short["rot6d"].shape[1] == 10 and bool(short["mask"].all())

@@ -5,9 +5,9 @@ import warnings
 import numpy as np
 import pytest
 import torch
+from render_test_skeleton import NAMES, PARENTS, J, arm_raised_pose, rest_pose, travelling
 
 from motionclip.render import RenderConfig, render_frame, render_frames
-from render_test_skeleton import NAMES, PARENTS, J, arm_raised_pose, rest_pose, travelling
 
 
 def _centroid(mask: np.ndarray) -> tuple[float, float]:

@@ -2,9 +2,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from render_test_skeleton import NAMES, PARENTS, arm_raised_pose, rest_pose, travelling
 
 from motionclip.render import RenderConfig, RenderError, render_frames, render_grid
-from render_test_skeleton import NAMES, PARENTS, arm_raised_pose, rest_pose, travelling
 
 CFG = RenderConfig(width=64, height=64)
 

@@ -2,9 +2,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from render_test_skeleton import NAMES, PARENTS, rest_pose
 
 from motionclip.render import RenderConfig, RenderError, render_frame, render_frames
-from render_test_skeleton import NAMES, PARENTS, rest_pose
 
 
 def test_render_error_is_value_error() -> None:

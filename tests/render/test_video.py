@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 import torch
 from PIL import Image
+from render_test_skeleton import NAMES, PARENTS, travelling
 
 from motionclip.render import RenderConfig, render_frames, render_motion, save_animation, save_keyframe_strip
 from motionclip.render.video import gif_delays_cs
-from render_test_skeleton import NAMES, PARENTS, travelling
 
 
 @pytest.fixture(scope="module")

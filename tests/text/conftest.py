@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 import torch
+from tiny_clip import build_tiny_clip, shared_clip_config_dir
 
 from motionclip.text.base import EmbeddingBackend
 from motionclip.text.cache import make_cache
-from tiny_clip import build_tiny_clip, shared_clip_config_dir
 
 
 @pytest.fixture(autouse=True)

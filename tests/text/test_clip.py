@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 import torch
 from PIL import Image
+from tiny_clip import TINY_PROJECTION_DIM
 
 from motionclip.text import BackendError, ClipBackend, get_backend
-from tiny_clip import TINY_PROJECTION_DIM
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 from safetensors.torch import load_file
-
 from tiny_clip import TOKENIZER_FILES, build_tiny_clip, shared_clip_config_dir
 
 

@@ -124,9 +124,7 @@ def test_edit_with_and_without_sub(client, web_model) -> None:  # noqa: ANN001
     e[0] = web_model.generation_latents(["a person walks"])[0]  # the base decodes as generate does
     r = client.post("/api/edit", json={"text": "a person walks", "add": add, "sub": sub, "scale": 0.5, "frames": 20})
     assert r.status_code == 200, r.text
-    np.testing.assert_allclose(
-        _positions(r.json()), _decode(web_model, e[0] + 0.5 * (e[1] - e[2]), 20), atol=1e-4
-    )
+    np.testing.assert_allclose(_positions(r.json()), _decode(web_model, e[0] + 0.5 * (e[1] - e[2]), 20), atol=1e-4)
     # a single word is a style label and a missing sub is the neutral style, as on the CLI
     r = client.post("/api/edit", json={"text": "a person walks", "add": "proud", "scale": 0.5, "frames": 20})
     assert r.status_code == 200, r.text
@@ -216,7 +214,8 @@ def test_classify_truncated_motion(client, walk_bvh: Path) -> None:  # noqa: ANN
 
 def test_classify_wrong_skeleton(client) -> None:  # noqa: ANN001
     bvh = (
-        "HIERARCHY\nROOT Root\n{\n OFFSET 0 0 0\n CHANNELS 6 Xposition Yposition Zposition Zrotation Xrotation Yrotation\n"
+        "HIERARCHY\nROOT Root\n{\n OFFSET 0 0 0\n"
+        " CHANNELS 6 Xposition Yposition Zposition Zrotation Xrotation Yrotation\n"
         " JOINT Child\n {\n  OFFSET 0 10 0\n  CHANNELS 3 Zrotation Xrotation Yrotation\n"
         "  End Site\n  {\n   OFFSET 0 10 0\n  }\n }\n}\nMOTION\nFrames: 2\nFrame Time: 0.0333333\n"
         "0 90 0 0 0 0 0 0 0\n0 90 0 0 0 0 0 0 0\n"
@@ -290,8 +289,15 @@ def test_download_validation(client) -> None:  # noqa: ANN001
 
 def test_openapi_and_docs(client) -> None:  # noqa: ANN001
     spec = client.get("/openapi.json").json()
-    for path in ("/api/generate", "/api/interpolate", "/api/edit", "/api/classify", "/api/health",
-                 "/api/download/bvh", "/api/download/mp4"):
+    for path in (
+        "/api/generate",
+        "/api/interpolate",
+        "/api/edit",
+        "/api/classify",
+        "/api/health",
+        "/api/download/bvh",
+        "/api/download/mp4",
+    ):
         assert path in spec["paths"]
     assert "/" not in spec["paths"]
     docs = client.get("/docs")
@@ -315,8 +321,15 @@ def test_generate_seed_and_long_motions(client, web_model) -> None:  # noqa: ANN
     assert long.status_code == 200 and _positions(long.json()).shape[0] == 4 * web_model.window
 
 
-@pytest.mark.parametrize("raw", ['{"text": "a person walks", "frames": NaN}', '{"text": "walk", "frames": Infinity}',
-                                 '{"text": "a", "add": "b", "scale": 1e400}', '{"text": "a", "add": "b", "scale": NaN}'])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        '{"text": "a person walks", "frames": NaN}',
+        '{"text": "walk", "frames": Infinity}',
+        '{"text": "a", "add": "b", "scale": 1e400}',
+        '{"text": "a", "add": "b", "scale": NaN}',
+    ],
+)
 def test_non_finite_numbers_are_a_422_not_a_500(client, raw: str) -> None:  # noqa: ANN001
     url = "/api/edit" if "add" in raw else "/api/generate"
     r = client.post(url, content=raw, headers={"Content-Type": "application/json"})
@@ -325,5 +338,7 @@ def test_non_finite_numbers_are_a_422_not_a_500(client, raw: str) -> None:  # no
 
 
 def test_lone_surrogate_is_a_400_not_a_500(client) -> None:  # noqa: ANN001
-    r = client.post("/api/generate", content='{"text": "a person \\ud800 walks"}', headers={"Content-Type": "application/json"})
+    r = client.post(
+        "/api/generate", content='{"text": "a person \\ud800 walks"}', headers={"Content-Type": "application/json"}
+    )
     assert r.status_code in (400, 422), r.text

@@ -94,7 +94,9 @@ def test_type_prompt_and_watch(page) -> None:  # noqa: ANN001
     page.press("#prompt", "Enter")
     page.wait_for_selector("body[data-state=playing]", timeout=30_000)
     elapsed = time.perf_counter() - start
-    print(f"\nEnter -> figures drawn: {elapsed * 1000:.0f} ms (quality {page.get_attribute('#viewer', 'data-quality')})")
+    print(
+        f"\nEnter -> figures drawn: {elapsed * 1000:.0f} ms (quality {page.get_attribute('#viewer', 'data-quality')})"
+    )
     assert page.get_attribute("#viewer", "data-figures") == "2"
     assert elapsed < 10.0
 

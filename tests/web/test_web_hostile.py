@@ -94,7 +94,6 @@ def impatient_server(web_model) -> Iterator[tuple[str, int]]:  # noqa: ANN001
     from web_helpers import free_port
 
     from motionclip.web import create_app
-
     from motionclip.web.protocol import header_deadline_protocol
 
     app = create_app(web_model, limits=ServingLimits(body_timeout_s=1.0), warm_up=False)

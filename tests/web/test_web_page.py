@@ -78,7 +78,12 @@ def test_csp_blocks_foreign_scripts(page) -> None:  # noqa: ANN001
 def test_static_modules_served_and_local(client, page) -> None:  # noqa: ANN001
     refs = _refs(page.text)
     imports = json.loads(refs.importmaps[0])["imports"]
-    urls = [*refs.scripts, imports["three"], imports["three/addons/"] + "controls/OrbitControls.js", "./static/style.css"]
+    urls = [
+        *refs.scripts,
+        imports["three"],
+        imports["three/addons/"] + "controls/OrbitControls.js",
+        "./static/style.css",
+    ]
     for url in urls:
         r = client.get("/" + url.removeprefix("./"))
         assert r.status_code == 200, url

@@ -23,9 +23,7 @@ def output_kind(path: str | Path) -> str:
         return "motion"
     if name.endswith(VIDEO_EXTS):
         return "video"
-    raise MotionCLIPError(
-        f"{path}: unsupported output type; use one of {', '.join(MOTION_EXTS + VIDEO_EXTS)}"
-    )
+    raise MotionCLIPError(f"{path}: unsupported output type; use one of {', '.join(MOTION_EXTS + VIDEO_EXTS)}")
 
 
 def check_output(path: str | Path, grid: bool = False) -> str:
@@ -76,7 +74,10 @@ def write_outputs(
     if grid and len(motions) > 1:
         sk = motions[0].skeleton
         frames = render_grid(
-            [m.positions().detach() for m in motions], list(sk.parents), captions, names=list(sk.names),
+            [m.positions().detach() for m in motions],
+            list(sk.parents),
+            captions,
+            names=list(sk.names),
             config=config,
         )
         if out.suffix.lower() == ".png":

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -32,15 +32,13 @@ def generate(
     out: Annotated[Path, typer.Option("--out", "-o", help=".bvh, .bvh.gz, .npz, .mp4, .gif or .png")] = Path(
         "motion.bvh"
     ),
-    frames: Annotated[Optional[int], typer.Option(help="Frames to generate (default: 2 s).")] = None,
-    seconds: Annotated[
-        Optional[float], typer.Option(help="Duration in seconds (up to 60), instead of --frames.")
-    ] = None,
+    frames: Annotated[int | None, typer.Option(help="Frames to generate (default: 2 s).")] = None,
+    seconds: Annotated[float | None, typer.Option(help="Duration in seconds (up to 60), instead of --frames.")] = None,
     grid: Annotated[bool, typer.Option(help="Render all prompts side by side in one video.")] = False,
     samples: Annotated[int, typer.Option(help="Different motions per prompt.")] = 1,
     seed: Annotated[int, typer.Option(help="Same seed, same motions.")] = 0,
     bank_weight: Annotated[
-        Optional[float],
+        float | None,
         typer.Option(help="0 = decode the text embedding itself (the paper); up to 1 = a training latent near it."),
     ] = None,
     checkpoint: CheckpointOpt = None,
@@ -68,8 +66,8 @@ def render(
     files: Annotated[list[Path], typer.Argument(help="Motion files (.bvh, .bvh.gz, .npz).")],
     out: Annotated[Path, typer.Option("--out", "-o", help=".mp4, .gif or .png (key-frame strip)")],
     grid: Annotated[bool, typer.Option(help="Several motions side by side with captions.")] = False,
-    captions: Annotated[Optional[list[str]], typer.Option("--caption", help="Caption per file.")] = None,
-    size: Annotated[Optional[int], typer.Option(help="Square frame size in pixels per motion (default: 320).")] = None,
+    captions: Annotated[list[str] | None, typer.Option("--caption", help="Caption per file.")] = None,
+    size: Annotated[int | None, typer.Option(help="Square frame size in pixels per motion (default: 320).")] = None,
     up: Annotated[str, typer.Option(help="Up axis of BVH files: auto (detect Z-up, e.g. Blender), y or z.")] = "auto",
 ) -> None:
     """Render motion files as a shaded mannequin video, GIF or key-frame strip."""
@@ -107,13 +105,13 @@ def interpolate(
 
 # --------------------------------------------------------------------------------- edit
 def edit(
-    motion: Annotated[Optional[Path], typer.Option(help="Style edit: motion file to edit.")] = None,
-    text: Annotated[Optional[str], typer.Option(help="Style edit: text whose motion to edit.")] = None,
-    add: Annotated[Optional[str], typer.Option(help="Style to add: a word ('proud') or a sentence/file.")] = None,
-    sub: Annotated[Optional[str], typer.Option(help="Style to remove (default: neutral 'normal').")] = None,
-    upper: Annotated[Optional[str], typer.Option(help="Compose: upper-body action (file or text).")] = None,
-    lower: Annotated[Optional[str], typer.Option(help="Compose: lower-body motion (file or text).")] = None,
-    neutral: Annotated[Optional[str], typer.Option(help="Compose: neutral pose subtracted from --upper.")] = None,
+    motion: Annotated[Path | None, typer.Option(help="Style edit: motion file to edit.")] = None,
+    text: Annotated[str | None, typer.Option(help="Style edit: text whose motion to edit.")] = None,
+    add: Annotated[str | None, typer.Option(help="Style to add: a word ('proud') or a sentence/file.")] = None,
+    sub: Annotated[str | None, typer.Option(help="Style to remove (default: neutral 'normal').")] = None,
+    upper: Annotated[str | None, typer.Option(help="Compose: upper-body action (file or text).")] = None,
+    lower: Annotated[str | None, typer.Option(help="Compose: lower-body motion (file or text).")] = None,
+    neutral: Annotated[str | None, typer.Option(help="Compose: neutral pose subtracted from --upper.")] = None,
     scale: Annotated[float, typer.Option(help="Edit strength s in z + s * (end - start).")] = 1.0,
     out: OutOpt = Path("edit.bvh"),
     frames: FramesOpt = None,
@@ -196,7 +194,7 @@ def retrieve(
     data: DataOpt,
     split: Annotated[str, typer.Option(help="train, val or test.")] = "test",
     k: Annotated[int, typer.Option("--k", "-k", help="How many windows to return.")] = 5,
-    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Folder to write the hits into.")] = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Folder to write the hits into.")] = None,
     fmt: Annotated[
         str, typer.Option("--format", help="File type of written hits: bvh, bvh.gz, npz, mp4, gif, png.")
     ] = "bvh",

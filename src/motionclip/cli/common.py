@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Optional
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -11,11 +11,11 @@ if TYPE_CHECKING:
     from motionclip.model.autoencoder import MotionCLIP
 
 CheckpointOpt = Annotated[
-    Optional[Path], typer.Option("--checkpoint", "-c", help="Model checkpoint (.safetensors); default: shipped.")
+    Path | None, typer.Option("--checkpoint", "-c", help="Model checkpoint (.safetensors); default: shipped.")
 ]
 
 BackendModelOpt = Annotated[
-    Optional[str],
+    str | None,
     typer.Option(
         "--backend-model",
         help="Text backend weights (CLIP directory or hub id) instead of the checkpoint's stored location.",
@@ -23,18 +23,16 @@ BackendModelOpt = Annotated[
 ]
 
 OutOpt = Annotated[Path, typer.Option("--out", "-o", help=".bvh, .bvh.gz, .npz, .mp4, .gif or .png")]
-FramesOpt = Annotated[Optional[int], typer.Option(help="Frames to decode (default: the model's window).")]
+FramesOpt = Annotated[int | None, typer.Option(help="Frames to decode (default: the model's window).")]
 GridOpt = Annotated[bool, typer.Option(help="One side-by-side video instead of one file per motion.")]
 ProgressOpt = Annotated[bool, typer.Option(help="Show progress bars.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 DataOpt = Annotated[Path, typer.Option(help="Cache file from `data prepare`.")]
 JointMapOpt = Annotated[
-    Optional[Path],
+    Path | None,
     typer.Option(help="JSON/CSV renaming the motion's joints to the model's (else matched by name)."),
 ]
-OverridesArg = Annotated[
-    Optional[list[str]], typer.Argument(help="Training overrides key=value, e.g. model.num_layers=4")
-]
+OverridesArg = Annotated[list[str] | None, typer.Argument(help="Training overrides key=value, e.g. model.num_layers=4")]
 
 
 def err_console() -> Any:

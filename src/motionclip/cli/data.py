@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -19,27 +19,27 @@ def data_prepare(
     out: Annotated[Path, typer.Option(help="Cache file to write (.safetensors).")],
     source: Annotated[str, typer.Option(help="Dataset kind: bandai-namco, bvh or amass.")] = "bandai-namco",
     labels: Annotated[
-        Optional[str],
+        str | None,
         typer.Option(help="bvh: labels file (CSV/JSONL; default ROOT/labels.csv). amass: babel or humanml3d."),
     ] = None,
     annotations: Annotated[
-        Optional[Path], typer.Option(help="amass: the BABEL folder (train.json, val.json) or the HumanML3D folder.")
+        Path | None, typer.Option(help="amass: the BABEL folder (train.json, val.json) or the HumanML3D folder.")
     ] = None,
     body_model: Annotated[
-        Optional[Path],
+        Path | None,
         typer.Option(
             help="amass: SMPL-H model.npz, or a folder of {male,female,neutral}/model.npz (mano.is.tue.mpg.de)."
         ),
     ] = None,
     up: Annotated[str, typer.Option(help="bvh: up axis of the files: auto (detect), y or z.")] = "auto",
     joint_map: Annotated[
-        Optional[Path], typer.Option(help="bvh: JSON/CSV renaming joints (source -> name used by most files).")
+        Path | None, typer.Option(help="bvh: JSON/CSV renaming joints (source -> name used by most files).")
     ] = None,
     window: Annotated[int, typer.Option(help="Window length in frames.")] = 60,
     stride: Annotated[int, typer.Option(help="Window stride in frames.")] = 20,
     fps: Annotated[float, typer.Option(help="Target frame rate.")] = 30.0,
     seed: Annotated[int, typer.Option(help="Split seed.")] = 0,
-    workers: Annotated[Optional[int], typer.Option(help="Reader processes (default: cores).")] = None,
+    workers: Annotated[int | None, typer.Option(help="Reader processes (default: cores).")] = None,
 ) -> None:
     """Cut every take into windows, label, describe and split them; write one cache file."""
     from rich.markup import escape
@@ -104,7 +104,7 @@ def data_render_frames(
     file: Annotated[Path, typer.Argument(help="Cache file from `data prepare`.")],
     backend: Annotated[str, typer.Option(help="Embedding backend with an image tower.")] = "clip",
     clip_model: Annotated[
-        Optional[str],
+        str | None,
         typer.Option("--backend-model", "--clip-model", help="CLIP hub id or local directory (default: ViT-B/32)."),
     ] = None,
     size: Annotated[int, typer.Option(help="Rendered image size in pixels (square).")] = 224,

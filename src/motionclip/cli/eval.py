@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -27,17 +27,17 @@ def eval_run(
     data: DataOpt,
     split: Annotated[str, typer.Option(help="train, val or test.")] = "test",
     judge: Annotated[
-        Optional[Path], typer.Option(help="Judge from `eval train-judge` (enables generation metrics).")
+        Path | None, typer.Option(help="Judge from `eval train-judge` (enables generation metrics).")
     ] = None,
-    prompts: Annotated[Optional[Path], typer.Option(help="Prompts file: text<TAB>content<TAB>style per line.")] = None,
-    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Write the JSON report here.")] = None,
+    prompts: Annotated[Path | None, typer.Option(help="Prompts file: text<TAB>content<TAB>style per line.")] = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write the JSON report here.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
     bank_weight: Annotated[
-        Optional[float],
+        float | None,
         typer.Option(help="Generation: 0 = decode texts directly (the paper); default: the checkpoint's."),
     ] = None,
     durations: Annotated[
-        Optional[list[float]], typer.Option("--duration", help="Also judge generations of this many seconds (repeat).")
+        list[float] | None, typer.Option("--duration", help="Also judge generations of this many seconds (repeat).")
     ] = None,
     checkpoint: CheckpointOpt = None,
     backend_model: BackendModelOpt = None,
@@ -75,7 +75,7 @@ def eval_babel60(
     split: Annotated[str, typer.Option(help="Split to score (test = BABEL's val.json, as in the paper).")] = "test",
     classes: Annotated[int, typer.Option("--classes", help="How many of the most frequent categories.")] = 60,
     prompt: Annotated[str, typer.Option(help="Text per category; {} is replaced by the category name.")] = "{}",
-    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Write the JSON report here.")] = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write the JSON report here.")] = None,
     as_json: JsonOpt = False,
     checkpoint: CheckpointOpt = None,
     backend_model: BackendModelOpt = None,
@@ -130,13 +130,11 @@ def eval_train_judge(
 @eval_app.command("long")
 def eval_long(
     prompt: Annotated[str, typer.Argument(help="Prompt to generate.")] = "a person walks",
-    seconds: Annotated[Optional[list[float]], typer.Option("--seconds", help="Durations (repeat the option).")] = None,
-    content: Annotated[
-        Optional[str], typer.Option(help="Content class of the prompt, for the real limb speed.")
-    ] = None,
-    data: Annotated[Optional[Path], typer.Option(help="Cache file for the real reference (with --content).")] = None,
+    seconds: Annotated[list[float] | None, typer.Option("--seconds", help="Durations (repeat the option).")] = None,
+    content: Annotated[str | None, typer.Option(help="Content class of the prompt, for the real limb speed.")] = None,
+    data: Annotated[Path | None, typer.Option(help="Cache file for the real reference (with --content).")] = None,
     seed: Annotated[int, typer.Option(help="Generation seed.")] = 0,
-    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Write the JSON report here.")] = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write the JSON report here.")] = None,
     checkpoint: CheckpointOpt = None,
     backend_model: BackendModelOpt = None,
 ) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -14,18 +14,18 @@ from motionclip.cli.common import DataOpt, err_console
 def train(
     data: DataOpt,
     out: Annotated[Path, typer.Option(help="Run folder (logs, checkpoints, model).")] = Path("runs/motionclip"),
-    config: Annotated[Optional[Path], typer.Option(help="YAML config (see motionclip.config).")] = None,
-    overrides: Annotated[Optional[list[str]], typer.Argument(help="key=value, e.g. train.lr=3e-4")] = None,
+    config: Annotated[Path | None, typer.Option(help="YAML config (see motionclip.config).")] = None,
+    overrides: Annotated[list[str] | None, typer.Argument(help="key=value, e.g. train.lr=3e-4")] = None,
     preset: Annotated[
-        Optional[str], typer.Option(help="Named settings applied first: shipped (the shipped model's recipe) or paper.")
+        str | None, typer.Option(help="Named settings applied first: shipped (the shipped model's recipe) or paper.")
     ] = None,
-    resume: Annotated[Optional[str], typer.Option(help="Training checkpoint or 'last'.")] = None,
-    devices: Annotated[Optional[int], typer.Option(help="Devices / processes.")] = None,
-    strategy: Annotated[Optional[str], typer.Option(help="Lightning strategy, e.g. ddp.")] = None,
-    accelerator: Annotated[Optional[str], typer.Option(help="cpu (default), gpu, auto.")] = None,
+    resume: Annotated[str | None, typer.Option(help="Training checkpoint or 'last'.")] = None,
+    devices: Annotated[int | None, typer.Option(help="Devices / processes.")] = None,
+    strategy: Annotated[str | None, typer.Option(help="Lightning strategy, e.g. ddp.")] = None,
+    accelerator: Annotated[str | None, typer.Option(help="cpu (default), gpu, auto.")] = None,
     progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
     backend_model: Annotated[
-        Optional[str],
+        str | None,
         typer.Option("--backend-model", help="Text backend weights (CLIP directory or hub id); = clip_model=."),
     ] = None,
 ) -> None:

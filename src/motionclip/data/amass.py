@@ -48,7 +48,7 @@ SMPLH_MIDDLE1 = (25, 40)  # left_middle1, right_middle1 in SMPL-H joint order
 BODY_MODEL_KEYS = ("J_regressor", "v_template", "kintree_table")
 AMASS_KEYS = ("poses", "trans", "mocap_framerate")
 BODY_MODEL_HELP = (
-    "download the SMPL-H body model (\"Extended SMPL+H model\" used by AMASS, model.npz) from "
+    'download the SMPL-H body model ("Extended SMPL+H model" used by AMASS, model.npz) from '
     "https://mano.is.tue.mpg.de (free registration; licence forbids redistribution) and pass --body-model PATH"
 )
 MAX_NPZ_BYTES = 2 * 1024**3

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import gzip
 import io
-import zlib
 import os
+import zlib
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -90,8 +90,8 @@ def _parse_hierarchy(lines: list[str], src: str) -> tuple[list[_Joint], int]:
         i += 1
     if i >= len(lines) or lines[i].strip().upper() != "HIERARCHY":
         raise MotionFormatError(f"{src}: not a BVH file (it does not start with HIERARCHY)")
-    i += 1
-    for i in range(i, len(lines)):
+    start = i + 1
+    for i in range(start, len(lines)):
         tokens = lines[i].split()
         if not tokens:
             continue
@@ -142,9 +142,7 @@ def _parse_hierarchy(lines: list[str], src: str) -> tuple[list[_Joint], int]:
                 raise MotionFormatError(f"{where}: CHANNELS says {count} but lists {len(names)}")
             for name in names:
                 if name not in POSITION_CHANNELS and name not in ROTATION_CHANNELS:
-                    raise MotionFormatError(
-                        f"{where}: unknown channel {name!r} (expected X/Y/Z position or rotation)"
-                    )
+                    raise MotionFormatError(f"{where}: unknown channel {name!r} (expected X/Y/Z position or rotation)")
             rot = [n for n in names if n in ROTATION_CHANNELS]
             if len(rot) not in (0, 3) or len(set(names)) != len(names):
                 raise MotionFormatError(f"{where}: joint needs exactly three distinct rotation channels")
@@ -191,14 +189,10 @@ def _parse_motion(
             f"({1 / MAX_FRAME_TIME:g} to {1 / MIN_FRAME_TIME:g} fps)"
         )
     if n_frames * n_joints > max_cells:
-        raise MotionFormatError(
-            f"{src}: {n_frames} frames x {n_joints} joints is more than the {max_cells} supported"
-        )
+        raise MotionFormatError(f"{src}: {n_frames} frames x {n_joints} joints is more than the {max_cells} supported")
     rows = [ln for ln in lines[i:] if ln.strip()]
     if len(rows) < n_frames:
-        raise MotionFormatError(
-            f"{src}: truncated MOTION block: header says {n_frames} frames, found {len(rows)}"
-        )
+        raise MotionFormatError(f"{src}: truncated MOTION block: header says {n_frames} frames, found {len(rows)}")
     del rows[n_frames:]
     data = np.empty((n_frames, n_channels), dtype=np.float64)
     for start_row in range(0, n_frames, _ROWS_PER_CHUNK):  # chunks: token lists stay small
@@ -206,9 +200,7 @@ def _parse_motion(
         for f, row in enumerate(chunk, start_row):
             c = len(row.split())
             if c != n_channels:
-                raise MotionFormatError(
-                    f"{src}: frame {f} has {c} values, expected {n_channels} (one per channel)"
-                )
+                raise MotionFormatError(f"{src}: frame {f} has {c} values, expected {n_channels} (one per channel)")
         try:
             data[start_row : start_row + len(chunk)] = np.array(" ".join(chunk).split(), dtype=np.float64).reshape(
                 len(chunk), n_channels

@@ -33,9 +33,7 @@ REQUIRED_TENSORS = (
 )  # fmt: skip
 
 
-def canonical_window(
-    rot6d: torch.Tensor, trans: torch.Tensor, yaw: torch.Tensor
-) -> tuple[torch.Tensor, torch.Tensor]:
+def canonical_window(rot6d: torch.Tensor, trans: torch.Tensor, yaw: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """Put a window in canonical form: frame 0's root over the origin, facing +Z.
 
     Args: rot6d (..., T, J, 6), trans (..., T, 3), yaw (...) of the window's first frame.
@@ -277,7 +275,7 @@ class MotionCache:
         t = self.tensors
         out: dict[str, Any] = {"path": str(self.path), "fps": self.fps, "window": self.window}
         out["takes"] = {s: int((t["take_split"] == i).sum()) for i, s in enumerate(SPLITS)}
-        out["windows"] = {s: int(len(self.window_indices(s))) for s in SPLITS}
+        out["windows"] = {s: len(self.window_indices(s)) for s in SPLITS}
         out["hours"] = {
             s: float(t["take_length"][t["take_split"] == i].sum()) / self.fps / 3600 for i, s in enumerate(SPLITS)
         }

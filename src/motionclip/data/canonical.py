@@ -65,6 +65,7 @@ def _left_right_pairs(skeleton: Skeleton) -> list[tuple[int, int]]:
 @functools.lru_cache(maxsize=64)
 def _pairs_for_names(names: tuple[str, ...]) -> list[tuple[int, int]]:
     """(left, right) joint pairs whose names differ only by their side marker."""
+
     def strip(name: str) -> str:
         low = name.lower()
         for tok in ("left", "right", "_l", "_r", ".l", ".r", "l_", "r_"):

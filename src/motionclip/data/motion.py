@@ -64,9 +64,7 @@ class Motion:
             raise TypeError("Motion supports slicing only, e.g. motion[10:70]")
         if index.step not in (None, 1):
             raise ValueError("use resample() to change the frame rate; slices must have step 1")
-        return Motion(
-            self.skeleton, self.rotations[index], self.root_translation[index], self.fps, self.euler_order
-        )
+        return Motion(self.skeleton, self.rotations[index], self.root_translation[index], self.fps, self.euler_order)
 
     @property
     def duration(self) -> float:
@@ -94,9 +92,7 @@ class Motion:
         return cls(skeleton, sixd_to_matrix(torch.as_tensor(rotations_6d).float()), root_translation, fps)
 
     def clone(self) -> Motion:
-        return Motion(
-            self.skeleton, self.rotations.clone(), self.root_translation.clone(), self.fps, self.euler_order
-        )
+        return Motion(self.skeleton, self.rotations.clone(), self.root_translation.clone(), self.fps, self.euler_order)
 
     def __repr__(self) -> str:
         return f"Motion(frames={len(self)}, joints={self.skeleton.num_joints}, fps={self.fps:g})"

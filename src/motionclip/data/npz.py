@@ -46,9 +46,7 @@ def write_npz(motion: Motion, path: str | os.PathLike[str]) -> Path:
             euler_order=np.array(motion.euler_order),
             positions=motion.positions().detach().numpy().astype(np.float32),
             end_site_joints=np.array(sorted(sk.end_sites), dtype=np.int64),
-            end_site_offsets=np.array([sk.end_sites[j] for j in sorted(sk.end_sites)], dtype=np.float64).reshape(
-                -1, 3
-            ),
+            end_site_offsets=np.array([sk.end_sites[j] for j in sorted(sk.end_sites)], dtype=np.float64).reshape(-1, 3),
         )
     return final
 

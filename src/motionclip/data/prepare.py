@@ -151,8 +151,10 @@ def assign_splits(takes: list[Take], cfg: DataConfig) -> list[int]:
     if free:
         val = 0.0 if 1 in fixed else cfg.val_fraction
         test = 0.0 if 2 in fixed else cfg.test_fraction
-        sub = cfg if (val, test) == (cfg.val_fraction, cfg.test_fraction) else DataConfig(
-            **{**asdict(cfg), "val_fraction": val, "test_fraction": test}
+        sub = (
+            cfg
+            if (val, test) == (cfg.val_fraction, cfg.test_fraction)
+            else DataConfig(**{**asdict(cfg), "val_fraction": val, "test_fraction": test})
         )
         reps = assign_take_splits([takes[m[0]] for m in free], sub)
         for members, split in zip(free, reps):

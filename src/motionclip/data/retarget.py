@@ -105,8 +105,8 @@ def joint_sources(source: Skeleton, target: Skeleton) -> list[int]:
     for j, p in enumerate(target.parents):
         if p >= 0 and src[p] not in _ancestors(source.parents, src[j])[1:]:
             raise SkeletonError(
-                f"motion skeleton does not map onto the model's: joint {target.names[j]!r} hangs under {target.names[p]!r} in the model but not "
-                "in the motion's skeleton"
+                f"motion skeleton does not map onto the model's: joint {target.names[j]!r} hangs under "
+                f"{target.names[p]!r} in the model but not in the motion's skeleton"
             )
     return src
 

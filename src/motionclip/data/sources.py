@@ -83,9 +83,7 @@ def discover_bandai_namco(root: str | Path) -> Discovery:
         raise DatasetError(f"{root}: dataset folder not found")
     parts = sorted(p for p in [root, *root.iterdir()] if (p / "cfg").is_dir() and (p / "data").is_dir())
     if not parts:
-        raise DatasetError(
-            f"{root}: no Bandai Namco dataset here (expected folders with cfg/ and data/ inside)"
-        )
+        raise DatasetError(f"{root}: no Bandai Namco dataset here (expected folders with cfg/ and data/ inside)")
     takes: list[Take] = []
     problems: list[str] = []
     for part in parts:

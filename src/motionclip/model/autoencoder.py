@@ -139,9 +139,7 @@ class MotionCLIP(nn.Module):
         tr = x[..., j * 6 :] * self.trans_std + self.trans_mean
         return rot, tr
 
-    def positions(
-        self, rot6d: torch.Tensor, trans: torch.Tensor, offsets: torch.Tensor | None = None
-    ) -> torch.Tensor:
+    def positions(self, rot6d: torch.Tensor, trans: torch.Tensor, offsets: torch.Tensor | None = None) -> torch.Tensor:
         """Differentiable FK of 6D poses; offsets (B, J, 3) per sample or the model's."""
         off = self.offsets if offsets is None else offsets[:, None]
         return forward_kinematics(sixd_to_matrix(rot6d), trans, off, self.skeleton.parents)

@@ -53,8 +53,7 @@ def save_checkpoint(
     if relative is not None:
         meta["backend_model_relative"] = relative
     state = {
-        k: (v.half() if half and v.is_floating_point() else v).contiguous().cpu()
-        for k, v in model.state_dict().items()
+        k: (v.half() if half and v.is_floating_point() else v).contiguous().cpu() for k, v in model.state_dict().items()
     }
     return write_tagged(MODEL_CHECKPOINT, path, state, meta)
 

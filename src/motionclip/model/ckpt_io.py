@@ -2,8 +2,8 @@
 
 Lightning's default writes pickled ``torch.save`` files. Ours flattens the checkpoint
 dict: tensors go into a safetensors file, everything else into a JSON tree stored in
-its header (:data:`motionclip.tagged.TRAINING_CHECKPOINT`), and the file is written atomically, so a crash never leaves a torn checkpoint
-and loading never executes pickled code.
+its header (:data:`motionclip.tagged.TRAINING_CHECKPOINT`), and the file is written atomically,
+so a crash never leaves a torn checkpoint and loading never executes pickled code.
 """
 
 from __future__ import annotations

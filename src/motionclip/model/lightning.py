@@ -178,7 +178,9 @@ class MotionCLIPModule(pl.LightningModule):
             opt = torch.optim.AdamW(params, lr=t.lr, weight_decay=t.weight_decay, foreach=True)
         if t.warmup_steps <= 0 and t.lr_schedule == "constant":
             return opt
-        schedule = torch.optim.lr_scheduler.LambdaLR(opt, lambda step: lr_factor(step, t.warmup_steps, t.lr_schedule, t.max_steps))
+        schedule = torch.optim.lr_scheduler.LambdaLR(
+            opt, lambda step: lr_factor(step, t.warmup_steps, t.lr_schedule, t.max_steps)
+        )
         return {"optimizer": opt, "lr_scheduler": {"scheduler": schedule, "interval": "step"}}
 
 

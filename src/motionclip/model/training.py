@@ -76,7 +76,9 @@ def _rows_before(metrics_csv: Path, step: int | None) -> tuple[list[str], list[d
     return (header, rows) if header and rows else None
 
 
-def zero_shot_prompts(dm: MotionDataModule, backend: Any) -> tuple[dict[str, tuple[list[int], torch.Tensor]], dict[str, int]]:
+def zero_shot_prompts(
+    dm: MotionDataModule, backend: Any
+) -> tuple[dict[str, tuple[list[int], torch.Tensor]], dict[str, int]]:
     """Per dataset: the content classes it contains and their prompt embeddings."""
     out: dict[str, tuple[list[int], torch.Tensor]] = {}
     ids = {name: i for i, name in enumerate(dm.cache.datasets)}
@@ -142,7 +144,8 @@ def train(
     architecture = dataclasses.replace(run.model, latent_dim=backend.dim)
     if backend.dim % run.model.num_heads:
         raise MotionCLIPError(
-            f"model.num_heads={run.model.num_heads} must divide the latent size {backend.dim} of backend {backend.name!r}"
+            f"model.num_heads={run.model.num_heads} must divide the latent size {backend.dim} "
+            f"of backend {backend.name!r}"
         )
     use_image = backend.has_image and run.loss.image > 0
     if not backend.has_image and run.loss.image > 0:
@@ -180,7 +183,9 @@ def train(
         missing, unexpected = model.load_state_dict(weights, strict=False)
         missing = [k for k in missing if not k.startswith("bank_")]
         if missing or unexpected:
-            raise MotionCLIPError(f"{run.train.init_from}: weights do not match this model ({(missing + unexpected)[0]})")
+            raise MotionCLIPError(
+                f"{run.train.init_from}: weights do not match this model ({(missing + unexpected)[0]})"
+            )
         log(f"initialised weights from {run.train.init_from}")
     if torch.cuda.is_available():
         torch.set_float32_matmul_precision("high")
@@ -189,7 +194,14 @@ def train(
     log(f"precision: {precision_note}")
     scales = loss_scales(model, dm) if run.loss.recipe == "normalised" else None
     module = MotionCLIPModule(
-        model, run, text_embeddings, zero_shot, dataset_ids, use_image, loss_scales=scales, autocast_dtype=autocast_dtype
+        model,
+        run,
+        text_embeddings,
+        zero_shot,
+        dataset_ids,
+        use_image,
+        loss_scales=scales,
+        autocast_dtype=autocast_dtype,
     )
     # the run folder is created only now, after every check that can fail on the settings
     out.mkdir(parents=True, exist_ok=True)
@@ -247,7 +259,7 @@ def train(
     metrics = {k: float(v) for k, v in trainer.callback_metrics.items() if torch.as_tensor(v).numel() == 1}
     summary = {
         "data": str(data),
-        "windows": {s: int(len(dm.cache.window_indices(s))) for s in ("train", "val", "test")},
+        "windows": {s: len(dm.cache.window_indices(s)) for s in ("train", "val", "test")},
         "contents": dm.cache.contents,
         "styles": dm.cache.styles,
         "global_step": int(trainer.global_step),

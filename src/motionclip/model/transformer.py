@@ -47,9 +47,7 @@ class MotionEncoder(nn.Module):
         self.project = nn.Linear(features, d)
         self.prefix = nn.Parameter(torch.randn(d) * 0.02)
         self.positions = SinusoidalPositions(d, cfg.max_frames + 1)
-        layer = nn.TransformerEncoderLayer(
-            d, cfg.num_heads, cfg.ff_size, cfg.dropout, cfg.activation, batch_first=True
-        )
+        layer = nn.TransformerEncoderLayer(d, cfg.num_heads, cfg.ff_size, cfg.dropout, cfg.activation, batch_first=True)
         self.layers = nn.TransformerEncoder(layer, cfg.num_layers, enable_nested_tensor=False)
 
     def forward(self, x: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
@@ -70,9 +68,7 @@ class MotionDecoder(nn.Module):
         super().__init__()
         d = cfg.latent_dim
         self.positions = SinusoidalPositions(d, cfg.max_frames + 1)
-        layer = nn.TransformerDecoderLayer(
-            d, cfg.num_heads, cfg.ff_size, cfg.dropout, cfg.activation, batch_first=True
-        )
+        layer = nn.TransformerDecoderLayer(d, cfg.num_heads, cfg.ff_size, cfg.dropout, cfg.activation, batch_first=True)
         self.layers = nn.TransformerDecoder(layer, cfg.num_layers)
         self.head = nn.Linear(d, features)
 

@@ -22,12 +22,12 @@ if TYPE_CHECKING:
 
 __all__ = [
     "BackendError",
-    "ImageNotSupportedError",
     "EmbeddingBackend",
-    "validate_texts",
-    "validate_images",
-    "l2_normalize",
+    "ImageNotSupportedError",
     "check_device",
+    "l2_normalize",
+    "validate_images",
+    "validate_texts",
 ]
 
 
@@ -141,7 +141,7 @@ class EmbeddingBackend(abc.ABC):
         """``dim`` if known without loading weights (used to sanity-check cache hits)."""
         return self.dim
 
-    def load(self) -> None:
+    def load(self) -> None:  # noqa: B027 - optional hook: backends without weights have nothing to load
         """Load the model now (otherwise it loads on the first cache miss)."""
 
     def __repr__(self) -> str:

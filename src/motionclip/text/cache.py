@@ -54,11 +54,11 @@ __all__ = [
     "CACHE_ENV",
     "EmbeddingCache",
     "default_cache_dir",
-    "resolve_cache_dir",
-    "make_cache",
-    "text_key",
-    "image_key",
     "fingerprint_dir",
+    "image_key",
+    "make_cache",
+    "resolve_cache_dir",
+    "text_key",
 ]
 
 CACHE_ENV = "MOTIONCLIP_CACHE_DIR"
@@ -168,9 +168,7 @@ def _slug(text: str) -> str:
 class EmbeddingCache:
     """Disk cache of ``key -> 1-D float32 vector`` for one backend/model namespace."""
 
-    def __init__(
-        self, root: str | os.PathLike[str], namespace: str, max_bytes: int | None | str = "default"
-    ) -> None:
+    def __init__(self, root: str | os.PathLike[str], namespace: str, max_bytes: int | str | None = "default") -> None:
         self.root = Path(root).expanduser()
         self.namespace = namespace
         digest = hashlib.sha256(f"{_FORMAT}\0{namespace}".encode()).hexdigest()[:12]

@@ -201,9 +201,7 @@ class ClipBackend(EmbeddingBackend):
         """Padded, truncated token ids exactly as fed to the text tower."""
         parts = self._parts()
         return dict(
-            parts.tokenizer(
-                texts, padding=True, truncation=True, max_length=parts.max_length, return_tensors="pt"
-            )
+            parts.tokenizer(texts, padding=True, truncation=True, max_length=parts.max_length, return_tensors="pt")
         )
 
     def _local_projection_dim(self) -> int | None:

@@ -90,7 +90,9 @@ class FastSentenceBert(nn.Module):
             state[dst + "self_attn.in_proj_weight"] = torch.cat(
                 [get(att + f"self.{n}.weight") for n in ("query", "key", "value")]
             )
-            state[dst + "self_attn.in_proj_bias"] = torch.cat([get(att + f"self.{n}.bias") for n in ("query", "key", "value")])
+            state[dst + "self_attn.in_proj_bias"] = torch.cat(
+                [get(att + f"self.{n}.bias") for n in ("query", "key", "value")]
+            )
             state[dst + "self_attn.out_proj.weight"] = get(att + "output.dense.weight")
             state[dst + "self_attn.out_proj.bias"] = get(att + "output.dense.bias")
             state[dst + "norm1.weight"] = get(att + "output.LayerNorm.weight")

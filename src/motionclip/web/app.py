@@ -86,7 +86,11 @@ def create_app(
         # FastAPI's own 422 echoes the input, which cannot be JSON when it is NaN/Infinity
         # (HTTP 500); report where and what, without the value.
         errors = [
-            {"loc": [str(x) for x in e.get("loc", ())], "msg": str(e.get("msg", "invalid")), "type": str(e.get("type", ""))}
+            {
+                "loc": [str(x) for x in e.get("loc", ())],
+                "msg": str(e.get("msg", "invalid")),
+                "type": str(e.get("type", "")),
+            }
             for e in exc.errors()
         ]
         return JSONResponse({"detail": errors}, status_code=422)

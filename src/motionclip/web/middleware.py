@@ -49,7 +49,7 @@ class BodySizeLimit:
                 return
         try:
             body = await asyncio.wait_for(self._read_body(receive), self.timeout_s)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             await _reply(send, 408, f"request body not received within {self.timeout_s:g} s")
             return
         if body is None:  # client went away
@@ -91,8 +91,11 @@ async def _reply(send: Send, status: int, detail: str) -> None:
         {
             "type": "http.response.start",
             "status": status,
-            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
-                        (b"connection", b"close")],
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                (b"connection", b"close"),
+            ],
         }
     )
     await send({"type": "http.response.body", "body": body})

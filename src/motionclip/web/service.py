@@ -191,8 +191,7 @@ class MotionService:
             "fps": fps,
             "cropped": cropped,
             "top": [
-                {"label": p.label, "prompt": p.prompt, "probability": p.probability, "cosine": p.cosine}
-                for p in preds
+                {"label": p.label, "prompt": p.prompt, "probability": p.probability, "cosine": p.cosine} for p in preds
             ],
         }
 

@@ -39,9 +39,7 @@ def babel60(
 ) -> dict[str, Any]:
     """Top-1/top-5 zero-shot recognition over the ``n_classes`` most frequent categories."""
     if cache.meta.get("source") != "amass" or "babel" not in cache.datasets:
-        raise MotionCLIPError(
-            f"{cache.path}: not a BABEL cache (prepare it with --source amass --labels babel)"
-        )
+        raise MotionCLIPError(f"{cache.path}: not a BABEL cache (prepare it with --source amass --labels babel)")
     if n_classes < 2:
         raise MotionCLIPError(f"--classes must be at least 2, got {n_classes}")
     if "{}" not in prompt:

@@ -336,7 +336,9 @@ def _realism(
     real_stats = []
     for s in range(0, len(test_idx), 256):
         rot, tr = cache.windows(test_idx[s : s + 256])
-        real_stats.append(realism.window_stats(forward_kinematics(sixd_to_matrix(rot), tr, offsets, parents), cache.fps, feet))
+        real_stats.append(
+            realism.window_stats(forward_kinematics(sixd_to_matrix(rot), tr, offsets, parents), cache.fps, feet)
+        )
     real = {k: torch.cat([r[k] for r in real_stats]) for k in real_stats[0]}
     gen = realism.window_stats(forward_kinematics(sixd_to_matrix(g_rot), g_tr, offsets, parents), cache.fps, feet)
     return realism.compare(gen, content, real, cache.window_labels(test_idx)["content"], cache.contents)

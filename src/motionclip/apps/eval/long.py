@@ -83,7 +83,9 @@ def long_report(
             "frames": frames,
             "segments": n_seg,
             "root_speed_per_second": root_speed,
-            "root_speed_ratio_to_first": [v / root_speed[0] if root_speed and root_speed[0] > 0 else None for v in root_speed],
+            "root_speed_ratio_to_first": [
+                v / root_speed[0] if root_speed and root_speed[0] > 0 else None for v in root_speed
+            ],
             "forward_progress_per_second_m": progress,
             "limb_speed_per_second": limb_speed,
             "limb_speed_ratio_to_real": [v / real_limb for v in limb_speed] if real_limb else None,

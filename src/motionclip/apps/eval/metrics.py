@@ -85,9 +85,7 @@ def reconstruction(
         "rotation_error_deg": math.degrees(sums["rot"] / counts["rot"]),
         "velocity_error_mm_per_frame": 1000.0 * sums["vel"] / max(1, counts["vel"]),
         "reencoding_cosine": sums["reenc"] / max(1, len(idx)),
-        "realism": realism.compare(
-            _cat(stats_rec), content, _cat(stats_real), content, cache.contents
-        ),
+        "realism": realism.compare(_cat(stats_rec), content, _cat(stats_real), content, cache.contents),
         "windows": len(idx),
     }
 

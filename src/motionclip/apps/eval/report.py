@@ -73,7 +73,10 @@ def print_eval(report: dict[str, Any], console: Console) -> None:
     if per:
         console.print(
             "generated, per dataset: "
-            + "; ".join(f"{k}: content {_pct(v['content_acc'])}, style {_pct(v['style_acc'])} (n={v['n']})" for k, v in per.items())
+            + "; ".join(
+                f"{k}: content {_pct(v['content_acc'])}, style {_pct(v['style_acc'])} (n={v['n']})"
+                for k, v in per.items()
+            )
         )
     sm = gen.get("samples")
     if sm:
@@ -103,9 +106,16 @@ def print_realism(rep: dict[str, Any], console: Console, title: str) -> None:
     for key, v in rep["overall"].items():
         unit = rep["units"][key]
         mean, low = v["ratio_mean_over_contents"], v["ratio_min_over_contents"]
-        t.add_row(f"{key} ({unit})", _num(v["value"], ".3f"), _num(v["real"], ".3f"), f"{_num(mean, '.2f')} / {_num(low, '.2f')}")
+        t.add_row(
+            f"{key} ({unit})",
+            _num(v["value"], ".3f"),
+            _num(v["real"], ".3f"),
+            f"{_num(mean, '.2f')} / {_num(low, '.2f')}",
+        )
     console.print(t)
-    cells = [f"{name} {_num(e['limb_speed']['ratio'], '.2f')}" for name, e in rep["per_content"].items() if "limb_speed" in e]
+    cells = [
+        f"{name} {_num(e['limb_speed']['ratio'], '.2f')}" for name, e in rep["per_content"].items() if "limb_speed" in e
+    ]
     console.print("limb-speed ratio per content: " + ", ".join(cells))
 
 
