@@ -86,9 +86,12 @@ def test_files_from_before_the_own_keys_still_load(
         load_file(str(synthetic_cache)), str(cache), metadata={LEGACY_KEY: _header(synthetic_cache)[DATASET_CACHE.key]}
     )
     assert MotionCache.load(cache).contents == MotionCache.load(synthetic_cache).contents
-    assert LEGACY_KEY in _header(shipped_checkpoint())  # the shipped model predates the own keys
-    model = load_checkpoint(shipped_checkpoint())
-    assert model.latent_dim == 384
+    from v1_checkpoint import write_v1
+
+    v1 = write_v1(shipped_checkpoint(), tmp_path / "v1.safetensors")
+    assert set(_header(v1)) == {LEGACY_KEY}  # the shared key 0.1 releases wrote
+    model = load_checkpoint(v1)
+    assert model.latent_dim == 384 and model.config == load_checkpoint(shipped_checkpoint()).config
 
 
 def test_training_state_without_a_tag_still_loads(tmp_path: Path) -> None:

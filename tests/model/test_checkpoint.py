@@ -216,30 +216,34 @@ def test_bad_checkpoint_metadata_fails_at_load(tiny_checkpoint, tmp_path, edit, 
     ],
 )
 def test_bad_v1_checkpoint_metadata_fails_at_load(tmp_path, edit, message) -> None:  # noqa: ANN001
-    """Format v1 (the shipped checkpoint: loose keys under the shared ``motionclip`` key) is checked too."""
+    """Format v1 (loose keys under the shared ``motionclip`` key, as 0.1 releases wrote) is checked too."""
     import json as _json
 
     from safetensors.torch import load_file, safe_open, save_file
+    from v1_checkpoint import write_v1
 
     from motionclip.errors import CheckpointError
     from motionclip.model.checkpoint import load_checkpoint, shipped_checkpoint
     from motionclip.tagged import LEGACY_KEY
 
-    with safe_open(str(shipped_checkpoint()), framework="pt") as fh:
+    v1 = write_v1(shipped_checkpoint(), tmp_path / "v1.safetensors")
+    with safe_open(str(v1), framework="pt") as fh:
         meta = _json.loads(fh.metadata()[LEGACY_KEY])
     assert meta["format"] == "motionclip-checkpoint-v1"
     edit(meta)
     bad = tmp_path / "bad.safetensors"
-    save_file(load_file(str(shipped_checkpoint())), str(bad), metadata={LEGACY_KEY: _json.dumps(meta)})
+    save_file(load_file(str(v1)), str(bad), metadata={LEGACY_KEY: _json.dumps(meta)})
     with pytest.raises(CheckpointError, match=message):
         load_checkpoint(bad)
 
 
 def test_v1_checkpoint_becomes_a_complete_config(tmp_path) -> None:  # noqa: ANN001
-    """The shipped (v1) checkpoint loads into a whole ModelConfig, and saved again it is v2 and equal."""
+    """A v1 checkpoint loads into a whole ModelConfig, and saved again it is v2 and equal."""
+    from v1_checkpoint import write_v1
+
     from motionclip.model.checkpoint import load_checkpoint, shipped_checkpoint
 
-    old = load_checkpoint(shipped_checkpoint())
+    old = load_checkpoint(write_v1(shipped_checkpoint(), tmp_path / "v1.safetensors"))
     assert old.meta["format"] == "motionclip-checkpoint-v1"
     cfg = old.config
     assert (cfg.backend, cfg.fps, cfg.window, cfg.latent_dim) == ("minilm", old.fps, old.window, 384)
