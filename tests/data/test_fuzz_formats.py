@@ -13,6 +13,7 @@ import pytest
 import torch
 
 hypothesis = pytest.importorskip("hypothesis")
+from fuzz_helpers import mutate_header  # noqa: E402
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
@@ -132,13 +133,6 @@ def test_npz_fuzz_also_reads_good_files(tmp_path: Path) -> None:
 
 
 # -- dataset caches ----------------------------------------------------------------------
-_json = st.recursive(
-    st.none() | st.booleans() | st.integers(-5, 10**6) | st.floats(allow_nan=False) | st.text(max_size=6),
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3),
-    max_leaves=6,
-)
-
-
 @settings(FUZZ, max_examples=25)
 @given(data=st.data())
 def test_cache_reader(synthetic_cache: Path, tmp_path_factory: pytest.TempPathFactory, data: st.DataObject) -> None:
@@ -169,12 +163,7 @@ def test_cache_reader(synthetic_cache: Path, tmp_path_factory: pytest.TempPathFa
             elif t.is_floating_point() and t.numel():
                 tensors[key] = t.clone().flatten().index_fill_(0, torch.tensor([0]), float("nan")).reshape(t.shape)
         else:
-            key = data.draw(st.sampled_from(sorted(meta)))
-            if isinstance(meta[key], dict) and meta[key] and data.draw(st.booleans()):
-                sub = data.draw(st.sampled_from(sorted(meta[key])))
-                meta[key][sub] = data.draw(_json)
-            else:
-                meta[key] = data.draw(_json)
+            mutate_header(data, meta)
     tensors = {k: v.contiguous() for k, v in tensors.items()}
     path = tmp_path_factory.mktemp("fuzz-cache") / "c.safetensors"
     save_file(tensors, str(path), metadata={"motionclip": json.dumps(meta)})

@@ -10,16 +10,11 @@ import pytest
 import torch
 
 hypothesis = pytest.importorskip("hypothesis")
+from fuzz_helpers import mutate_header  # noqa: E402
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 from motionclip.errors import MotionCLIPError  # noqa: E402
-
-_json = st.recursive(
-    st.none() | st.booleans() | st.integers(-100, 10**6) | st.floats(allow_nan=False) | st.text(max_size=6),
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3),
-    max_leaves=6,
-)
 
 
 @settings(
@@ -44,12 +39,7 @@ def test_checkpoint_loading(
     state = load_file(str(tiny_checkpoint))
     for _ in range(data.draw(st.integers(1, 2))):
         if data.draw(st.booleans()):
-            key = data.draw(st.sampled_from(sorted(meta)))
-            if isinstance(meta[key], dict) and meta[key] and data.draw(st.booleans()):
-                sub = data.draw(st.sampled_from(sorted(meta[key])))
-                meta[key][sub] = data.draw(_json)
-            else:
-                meta[key] = data.draw(_json)
+            mutate_header(data, meta)
         else:
             key = data.draw(st.sampled_from(sorted(state)))
             how = data.draw(st.sampled_from(["drop", "shape", "dtype", "nan", "big"]))
