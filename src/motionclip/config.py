@@ -183,6 +183,9 @@ PRESETS: dict[str, list[str]] = {
         "loss.contrastive=0.1",
         # a pretrained decoder already moves its limbs; weigh the root path like a pose term
         "loss.trajectory=1.0",
+        # second differences of joint positions: against jitter and damped waves (the shipped
+        # checkpoint's last fine-tunes used 30, then 60)
+        "loss.acceleration=30",
     ],
 }
 
