@@ -116,13 +116,14 @@ def compose(
     model: MotionCLIP,
     upper: str,
     lower: str,
-    neutral: str = NEUTRAL_POSE,
+    neutral: str | None = None,
     scale: float = 1.0,
     frames: int | None = None,
     allow_files: bool = True,
     joint_map: dict[str, str] | None = None,
 ) -> Edit:
-    """Upper body of ``upper`` on the lower body of ``lower``: ``z_lower + s (z_upper - z_neutral)``."""
+    """Upper body of ``upper`` on the lower body of ``lower``: ``z_lower + s (z_upper - z_neutral)``;
+    ``neutral`` None or empty = ``NEUTRAL_POSE``."""
     check_scale(scale)
 
     def side(spec: str, decodable: bool = True) -> Source:

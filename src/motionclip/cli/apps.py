@@ -145,8 +145,7 @@ def edit(
         base = str(motion) if motion else None
         result = ed.edit_style(model, add, sub, base, text, scale, frames, joint_map=mapping)  # type: ignore[arg-type]
     else:
-        pose = neutral or ed.NEUTRAL_POSE
-        result = ed.compose(model, upper, lower, pose, scale, frames, joint_map=mapping)  # type: ignore[arg-type]
+        result = ed.compose(model, upper, lower, neutral, scale, frames, joint_map=mapping)  # type: ignore[arg-type]
     from rich.markup import escape
 
     err_console().print(

@@ -142,7 +142,7 @@ def create_app(
     def compose(req: schemas.ComposeRequest) -> dict[str, Any]:
         """Body-part composition, as `motionclip edit --upper --lower`: the upper body of one
         action on the lower body of another, z(lower) + scale * (E(upper) - E(neutral))."""
-        motion = service.compose(req.upper, req.lower, req.neutral or None, req.scale, req.frames)
+        motion = service.compose(req.upper, req.lower, req.neutral, req.scale, req.frames)
         return service.motion_payload(motion, f"upper: {req.upper} / lower: {req.lower}")
 
     @app.post("/api/classify", response_model=schemas.ClassifyOut, tags=["recognition"])

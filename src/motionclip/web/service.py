@@ -155,14 +155,12 @@ class MotionService:
 
     def compose(self, upper: str, lower: str, neutral: str | None, scale: float, frames: int) -> Motion:
         """Upper body of ``upper`` on the lower body of ``lower`` (``motionclip.apps.edit.compose``)."""
-        from motionclip.apps.edit import NEUTRAL_POSE, compose
+        from motionclip.apps.edit import compose
 
         frames = self._check_frames(frames)
         with self._lock:
             self.requests += 1
-            return compose(
-                self.model, upper, lower, neutral or NEUTRAL_POSE, scale=scale, frames=frames, allow_files=False
-            ).motion
+            return compose(self.model, upper, lower, neutral, scale=scale, frames=frames, allow_files=False).motion
 
     def classify(
         self, data: bytes, filename: str, classes: Sequence[str], top_k: int, raw: bool = False
