@@ -53,11 +53,16 @@ class GenerationConfig:
 
     ``bank_weight`` 0 decodes the text embedding itself (the paper); 1 decodes a training
     latent near it; in between, their spherical interpolation. Stored in checkpoints.
+    The neighbour is drawn among the ``top_k`` most similar of the ``pool`` nearest bank
+    windows whose decoded limb activity is at least the ``active_quantile`` of the pool's
+    (0 = any window; needs a checkpoint that recorded the bank's activity).
     """
 
     bank_weight: float = 0.75
     top_k: int = 16
     temperature: float = 0.05
+    pool: int = 64
+    active_quantile: float = 0.5
 
 
 @dataclass
@@ -260,6 +265,10 @@ def validate_generation_config(g: GenerationConfig) -> None:
         raise MotionCLIPError(f"generation.top_k must be >= 1, got {g.top_k}")
     if not (math.isfinite(g.temperature) and g.temperature > 0):
         raise MotionCLIPError(f"generation.temperature must be > 0, got {g.temperature}")
+    if g.pool < 1:
+        raise MotionCLIPError(f"generation.pool must be >= 1, got {g.pool}")
+    if not (math.isfinite(g.active_quantile) and 0.0 <= g.active_quantile < 1.0):
+        raise MotionCLIPError(f"generation.active_quantile must be in [0, 1), got {g.active_quantile}")
 
 
 def validate_model_config(m: TransformerConfig) -> None:

@@ -199,7 +199,21 @@ def test_ablation_and_seeds(synthetic_cache, tmp_path, embedding_cache_dir) -> N
     assert seeds["seeds"] == [0, 1] and len(seeds["values"]) == 2
     assert seeds["mean"] == pytest.approx(sum(seeds["values"]) / 2)
     assert seeds["std"] >= 0 and (tmp_path / "seeds" / "seeds.json").is_file()
+    assert seeds["spread"]["content_top1"]["mean"] == pytest.approx(seeds["mean"])
+    assert all(r["limb_ratio_mean"] > 0 for r in seeds["runs"])
+    assert rows["full"]["limb_ratio_min"] <= rows["full"]["limb_ratio_mean"]
     with pytest.raises(MotionCLIPError, match="--n"):
         run_seeds(synthetic_cache, 0, 2, tmp_path / "seeds", TINY_OVERRIDES, **quiet)
     with pytest.raises(MotionCLIPError, match="--budget-steps"):
         run_seeds(synthetic_cache, 1, 0, tmp_path / "seeds", TINY_OVERRIDES, **quiet)
+
+
+def test_study_config_applies_the_preset_before_overrides() -> None:
+    from motionclip.apps.eval.runs import budget_config
+    from motionclip.config import PRESETS
+
+    run = budget_config(["loss.text=0"], 7, ["train.seed=2"], preset="shipped")
+    assert "loss.acceleration=30" in PRESETS["shipped"] and run.loss.acceleration == 30
+    assert run.loss.text == 0 and run.train.seed == 2 and run.train.max_steps == 7
+    with pytest.raises(MotionCLIPError, match="unknown preset"):
+        budget_config([], 7, preset="nope")

@@ -45,9 +45,34 @@ def test_neighbours_are_near_reproducible_and_vary_with_the_seed() -> None:
     assert any(not torch.equal(rows, o) for o in others)
 
 
+def test_neighbour_draw_skips_the_still_half_of_the_neighbours() -> None:
+    g = torch.Generator().manual_seed(0)
+    bank = F.normalize(torch.randn(200, 16, generator=g), dim=-1)
+    text = bank[:1] + 0.01 * torch.randn(1, 16, generator=g)
+    order = (F.normalize(text, dim=-1) @ bank.T).argsort(dim=-1, descending=True)[0]
+    activity = torch.ones(200)
+    activity[order[:4]] = 0.01  # the four nearest are still (a take's lead-in / lead-out)
+    for seed in range(10):  # pool = top_k: only the active half of the 8 nearest
+        rows = pick_neighbours(text, bank, 2, 8, 0.05, seed, activity, pool=8)
+        assert set(rows[0].tolist()) <= set(order[4:8].tolist())
+    # more samples than active neighbours: drawn with replacement, still only active ones
+    rows = pick_neighbours(text, bank, 6, 8, 0.05, 0, activity, pool=8)
+    assert set(rows[0].tolist()) <= set(order[4:8].tolist())
+    # a wider pool: the 8 most similar active windows of the 64 nearest
+    rows = pick_neighbours(text, bank, 8, 8, 10.0, 0, activity, pool=64)
+    assert set(rows[0].tolist()) == set(order[4:12].tolist())
+    # quantile 0, no activity, or all equally active: the plain draw among the top_k
+    plain = pick_neighbours(text, bank, 4, 8, 0.05, 3)
+    assert torch.equal(pick_neighbours(text, bank, 4, 8, 0.05, 3, activity, active_quantile=0.0), plain)
+    assert torch.equal(pick_neighbours(text, bank, 4, 8, 0.05, 3, torch.ones(200)), plain)
+
+
 def test_trained_checkpoint_carries_its_bank_and_generation_settings(tiny_checkpoint: Path, tmp_path: Path) -> None:
     model = load_checkpoint(tiny_checkpoint)
     assert model.bank_size > 0 and model.bank_codes.dtype == torch.int8
+    assert model.bank_activity.shape == (model.bank_size,) and bool((model.bank_activity >= 0).all())
+    assert model._activity() is not None  # the synthetic set has moving windows
+    torch.testing.assert_close(model.bank_activity, model.measure_bank_activity(), atol=2e-3, rtol=0)  # decoded
     assert model.generation.bank_weight == pytest.approx(0.75)
     model.generation.bank_weight = 0.5
     save_checkpoint(model, tmp_path / "m.safetensors", half=True)
@@ -85,7 +110,7 @@ def test_checkpoint_without_a_bank_decodes_texts_directly(tiny_checkpoint: Path,
     state = load_file(str(tiny_checkpoint))
     with safe_open(str(tiny_checkpoint), framework="pt") as fh:
         meta = fh.metadata()
-    for key in ("bank_codes", "bank_scale", "bank_take", "bank_start"):
+    for key in ("bank_codes", "bank_scale", "bank_take", "bank_start", "bank_activity"):
         state.pop(key)
     save_file(state, str(tmp_path / "old.safetensors"), metadata=meta)
     model = load_checkpoint(tmp_path / "old.safetensors")
@@ -94,3 +119,32 @@ def test_checkpoint_without_a_bank_decodes_texts_directly(tiny_checkpoint: Path,
     torch.testing.assert_close(m.rotations, model.decode(model.text_latent(["a person walks"]), 20)[0].rotations)
     with pytest.raises(MotionCLIPError, match="no latent bank"):
         model.generate("a person walks", samples=3)
+
+
+def test_checkpoint_without_bank_activity_draws_from_every_neighbour(tiny_checkpoint: Path, tmp_path: Path) -> None:
+    from safetensors.torch import load_file, safe_open, save_file
+
+    state = load_file(str(tiny_checkpoint))
+    with safe_open(str(tiny_checkpoint), framework="pt") as fh:
+        meta = fh.metadata()
+    state.pop("bank_activity")
+    save_file(state, str(tmp_path / "older.safetensors"), metadata=meta)
+    model = load_checkpoint(tmp_path / "older.safetensors")
+    assert model.bank_size > 0 and model._activity() is None
+    assert len(model.generate("a person walks", frames=20, samples=2)) == 2
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("pool", 0, "generation.pool"),
+        ("active_quantile", 1.0, "active_quantile"),
+        ("active_quantile", -0.1, "active_quantile"),
+    ],
+)
+def test_generation_settings_out_of_range_are_refused(field: str, value: float, message: str) -> None:
+    from motionclip.config import GenerationConfig, validate_generation_config
+
+    validate_generation_config(GenerationConfig())
+    with pytest.raises(MotionCLIPError, match=message):
+        validate_generation_config(GenerationConfig(**{field: value}))

@@ -36,6 +36,27 @@ def test_best_match_picks_the_candidate_in_phase() -> None:
     assert segments.best_match(prev, torch.stack([bad, other]), 40, 20) == 1
 
 
+def test_activity_ranks_moving_segments_above_still_ones() -> None:
+    import roma
+
+    g = torch.Generator().manual_seed(1)
+    still = roma.rotvec_to_rotmat(torch.randn(1, 5, 3, generator=g) * 0.3).expand(60, 5, 3, 3)
+    t = torch.linspace(0, 6.28, 60)[:, None, None]
+    waving = roma.rotvec_to_rotmat((torch.sin(4 * t) * torch.tensor([0.0, 0.0, 0.8]) + 0.1).expand(60, 5, 3))
+    act = segments.activity(torch.stack([still, waving]))
+    assert act[0] == 0 and act[1] > 0
+
+
+def test_jump_targets_skip_still_and_recent_segments() -> None:
+    active = torch.tensor([0.0, 1.0, 2.0, 3.0, 0.1])
+    rows = [10, 11, 12, 13, 14]
+    assert segments.jump_targets(active, rows, []).tolist() == [1, 2, 3]  # at least the median, 1.0
+    assert segments.jump_targets(active, rows, [13]).tolist() == [1, 2]
+    # every active candidate was just used: any not-recent one, never an empty choice
+    assert segments.jump_targets(active, rows, [11, 12, 13]).tolist() == [0, 4]
+    assert segments.jump_targets(active, rows, rows).tolist() == [0, 1, 2, 3, 4]
+
+
 def _walk_segment(frames: int, yaw: float, speed: float = 0.04) -> tuple[torch.Tensor, torch.Tensor]:
     """A canonical straight walk turned by ``yaw``: identity joints, root heading yaw."""
     rot = torch.eye(3).expand(frames, 3, 3, 3).clone()

@@ -32,6 +32,9 @@ JointMapOpt = Annotated[
     Path | None,
     typer.Option(help="JSON/CSV renaming the motion's joints to the model's (else matched by name)."),
 ]
+PresetOpt = Annotated[
+    str | None, typer.Option(help="Named settings applied first: shipped (the shipped model's recipe) or paper.")
+]
 OverridesArg = Annotated[list[str] | None, typer.Argument(help="Training overrides key=value, e.g. model.num_layers=4")]
 
 

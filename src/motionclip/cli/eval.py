@@ -15,6 +15,7 @@ from motionclip.cli.common import (
     DataOpt,
     JsonOpt,
     OverridesArg,
+    PresetOpt,
     ProgressOpt,
     err_console,
 )
@@ -162,6 +163,7 @@ def eval_ablation(
     split: Annotated[str, typer.Option(help="Split to score on.")] = "test",
     overrides: OverridesArg = None,
     progress: ProgressOpt = True,
+    preset: PresetOpt = None,
 ) -> None:
     """The paper's loss ablation (Table 3): full vs. no text loss vs. no image loss."""
     from rich.console import Console
@@ -169,7 +171,7 @@ def eval_ablation(
     from motionclip.apps.eval.ablation import run_ablation
     from motionclip.apps.eval.report import print_ablation
 
-    report = run_ablation(data, budget_steps, out, list(overrides or []), split, progress, err_console().print)
+    report = run_ablation(data, budget_steps, out, list(overrides or []), split, progress, err_console().print, preset)
     print_ablation(report, Console())
     print(out / "ablation.json")
 
@@ -183,6 +185,7 @@ def eval_seeds(
     split: Annotated[str, typer.Option(help="Split to score on.")] = "val",
     overrides: OverridesArg = None,
     progress: ProgressOpt = True,
+    preset: PresetOpt = None,
 ) -> None:
     """Train N seeds with one budget; mean +- std of zero-shot content top-1."""
     from rich.console import Console
@@ -190,6 +193,6 @@ def eval_seeds(
     from motionclip.apps.eval.report import print_seeds
     from motionclip.apps.eval.seeds import run_seeds
 
-    report = run_seeds(data, n, budget_steps, out, list(overrides or []), split, progress, err_console().print)
+    report = run_seeds(data, n, budget_steps, out, list(overrides or []), split, progress, err_console().print, preset)
     print_seeds(report, Console())
     print(out / "seeds.json")

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from motionclip.cli.common import DataOpt, err_console
+from motionclip.cli.common import DataOpt, PresetOpt, err_console
 
 
 def train(
@@ -16,9 +16,7 @@ def train(
     out: Annotated[Path, typer.Option(help="Run folder (logs, checkpoints, model).")] = Path("runs/motionclip"),
     config: Annotated[Path | None, typer.Option(help="YAML config (see motionclip.config).")] = None,
     overrides: Annotated[list[str] | None, typer.Argument(help="key=value, e.g. train.lr=3e-4")] = None,
-    preset: Annotated[
-        str | None, typer.Option(help="Named settings applied first: shipped (the shipped model's recipe) or paper.")
-    ] = None,
+    preset: PresetOpt = None,
     resume: Annotated[str | None, typer.Option(help="Training checkpoint or 'last'.")] = None,
     devices: Annotated[int | None, typer.Option(help="Devices / processes.")] = None,
     strategy: Annotated[str | None, typer.Option(help="Lightning strategy, e.g. ddp.")] = None,

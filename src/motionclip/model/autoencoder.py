@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
 
 MAX_GENERATE_SECONDS = LIMITS.max_seconds
+RECENT_SEGMENTS = 3  # a long path never jumps back to one of its last 3 segments (no loops)
 
 
 def check_bank_weight(weight: float) -> float:
@@ -82,6 +83,8 @@ class MotionCLIP(nn.Module):
         # take id and start frame of each bank window (long motions follow takes onward)
         self.register_buffer("bank_take", torch.zeros(bank_size, dtype=torch.int32))
         self.register_buffer("bank_start", torch.zeros(bank_size, dtype=torch.int32))
+        # how much each bank window's limbs move (segments.activity); all 0 = not recorded
+        self.register_buffer("bank_activity", torch.zeros(bank_size))
         self._backend: EmbeddingBackend | None = None
         self._bank_cache: tuple[torch.Tensor, torch.Tensor] | None = None
         self.meta: dict[str, Any] = {}  # the checkpoint's JSON description, once loaded
@@ -260,10 +263,15 @@ class MotionCLIP(nn.Module):
         return self._bank_cache[1]
 
     def set_latent_bank(
-        self, latents: torch.Tensor, take: torch.Tensor | None = None, start: torch.Tensor | None = None
+        self,
+        latents: torch.Tensor,
+        take: torch.Tensor | None = None,
+        start: torch.Tensor | None = None,
+        activity: torch.Tensor | None = None,
     ) -> None:
         """Keep the directions of (N, D) training latents for generation, with the take
-        and start frame of each window (so long motions can follow a take onward)."""
+        and start frame of each window (so long motions can follow a take onward) and how
+        much its limbs move (so generation can skip the still ends of takes)."""
         from motionclip.model.latent_bank import quantise
 
         if latents.ndim != 2 or latents.shape[1] != self.latent_dim:
@@ -271,13 +279,39 @@ class MotionCLIP(nn.Module):
         n = latents.shape[0]
         take = torch.full((n,), -1) if take is None else torch.as_tensor(take)
         start = torch.full((n,), -1) if start is None else torch.as_tensor(start)
-        if take.shape != (n,) or start.shape != (n,):
-            raise MotionCLIPError("bank take/start must have one entry per latent")
+        activity = torch.zeros(n) if activity is None else torch.as_tensor(activity).float()
+        if take.shape != (n,) or start.shape != (n,) or activity.shape != (n,):
+            raise MotionCLIPError("bank take/start/activity must have one entry per latent")
+        if not bool(torch.isfinite(activity).all()) or bool((activity < 0).any()):
+            raise MotionCLIPError("bank activity must be finite and >= 0")
         codes, scale = quantise(latents)
         device = self.rot_mean.device
         self.bank_codes, self.bank_scale = codes.to(device), scale.to(device)
         self._bank_cache = None
         self.bank_take, self.bank_start = take.to(torch.int32).to(device), start.to(torch.int32).to(device)
+        self.bank_activity = activity.to(device)
+
+    @torch.no_grad()
+    def measure_bank_activity(self, size: int = 256) -> torch.Tensor:
+        """Decode every bank latent (as generation with bank weight 1 would) and record how
+        much its limbs move (:func:`motionclip.model.segments.activity`), for the draw."""
+        from motionclip.model.segments import activity
+
+        was_training = self.training
+        self.eval()
+        bank, out = self.bank_directions(), []
+        for s in range(0, self.bank_size, size):
+            z = (bank[s : s + size] * self.latent_norm).to(self.rot_mean.device)
+            rot, _ = self.decode_features(z, self.window)
+            out.append(activity(sixd_to_matrix(rot.float())).cpu())
+        self.train(was_training)
+        self.bank_activity = (torch.cat(out) if out else torch.zeros(0)).to(self.rot_mean.device)
+        return self.bank_activity
+
+    def _activity(self) -> torch.Tensor | None:
+        """The bank windows' limb activity for the neighbour draw (None if not recorded)."""
+        act = self.bank_activity.float().cpu()
+        return act if act.numel() and bool((act > 0).any()) else None
 
     def _bank_weight(self, samples: int, bank_weight: float | None) -> float:
         """The slerp weight generation uses (0 = direct text decoding), after checking the
@@ -309,7 +343,9 @@ class MotionCLIP(nn.Module):
             return text.repeat_interleave(samples, dim=0)
         bank = self.bank_directions()
         g = self.generation
-        rows = pick_neighbours(text, bank, samples, g.top_k, g.temperature, seed)  # (N, samples)
+        rows = pick_neighbours(
+            text, bank, samples, g.top_k, g.temperature, seed, self._activity(), g.pool, g.active_quantile
+        )  # (N, samples)
         near = bank[rows.flatten()]
         z = slerp(text.repeat_interleave(samples, dim=0), near, weight)
         return z * self.latent_norm
@@ -386,7 +422,9 @@ class MotionCLIP(nn.Module):
         if weight > 0:
             g = self.generation
             bank = self.bank_directions()
-            firsts = pick_neighbours(texts, bank, samples, g.top_k, g.temperature, seed)
+            firsts = pick_neighbours(
+                texts, bank, samples, g.top_k, g.temperature, seed, self._activity(), g.pool, g.active_quantile
+            )
             take, start = self.bank_take.cpu().tolist(), self.bank_start.cpu().tolist()
             where = {(t, s): i for i, (t, s) in enumerate(zip(take, start))}
             for i in range(len(texts)):
@@ -397,21 +435,24 @@ class MotionCLIP(nn.Module):
                 def latent(rows: list[int], i: int = i) -> torch.Tensor:
                     return slerp(texts[i : i + 1].expand(len(rows), -1), bank[rows], weight) * self.latent_norm
 
+                options = self.decode(latent(candidates), self.window)  # the same for every jump
+                option_rot = torch.stack([m.rotations for m in options])
+                active = segments.activity(option_rot)
                 for k in range(samples):
                     row = int(firsts[i, k])
                     segs = self.decode(latent([row]), self.window)
+                    used = [row]
                     for _ in range(n_seg - 1):
                         nxt = where.get((take[row], start[row] + hop))
                         if nxt is not None:
                             row = nxt
                             segs += self.decode(latent([row]), self.window)
-                            continue
-                        options = self.decode(latent(candidates), self.window)
-                        j = segments.best_match(
-                            segs[-1].rotations, torch.stack([m.rotations for m in options]), hop, overlap
-                        )
-                        row = candidates[j]
-                        segs.append(options[j])
+                        else:
+                            allowed = segments.jump_targets(active, candidates, used[-RECENT_SEGMENTS:])
+                            j = int(allowed[segments.best_match(segs[-1].rotations, option_rot[allowed], hop, overlap)])
+                            row = candidates[j]
+                            segs.append(options[j])
+                        used.append(row)
                     segs_per_path.append(segs)
         else:  # no bank: every segment decodes the text itself
             decoded = self.decode(texts.repeat_interleave(samples, dim=0), self.window)

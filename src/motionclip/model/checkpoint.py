@@ -113,7 +113,7 @@ def load_checkpoint(
         skeleton = Skeleton.from_dict(meta["skeleton"])
         bank_size = int(state["bank_codes"].shape[0]) if "bank_codes" in state else 0
         model = MotionCLIP(config, skeleton, bank_size=bank_size)
-        for key in ("bank_codes", "bank_scale", "bank_take", "bank_start"):  # older checkpoints lack them
+        for key in ("bank_codes", "bank_scale", "bank_take", "bank_start", "bank_activity"):  # older lack them
             if key not in state:
                 state = {**state, key: getattr(model, key)}
         state = {k: v.float() if v.is_floating_point() else v for k, v in state.items()}

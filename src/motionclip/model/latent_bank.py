@@ -8,7 +8,9 @@ bank keeps the directions of the training latents (int8, ~3.7 MB for 10k windows
 generation can move a text latent onto the motion manifold: pick a training latent near
 the text (by cosine, among the ``top_k`` nearest, drawn with a seeded generator) and decode
 the spherical interpolation ``slerp(text, neighbour, weight)``. Different seeds pick
-different neighbours, which gives several plausible motions per prompt.
+different neighbours, which gives several plausible motions per prompt. The bank also
+keeps how much each window's limbs move (``bank_activity``), so the draw can skip the
+still lead-in and lead-out of takes (:func:`pick_neighbours`).
 """
 
 from __future__ import annotations
@@ -41,18 +43,42 @@ def slerp(a: torch.Tensor, b: torch.Tensor, t: float | torch.Tensor) -> torch.Te
 
 
 def pick_neighbours(
-    text: torch.Tensor, bank: torch.Tensor, samples: int, top_k: int, temperature: float, seed: int
+    text: torch.Tensor,
+    bank: torch.Tensor,
+    samples: int,
+    top_k: int,
+    temperature: float,
+    seed: int,
+    activity: torch.Tensor | None = None,
+    pool: int = 64,
+    active_quantile: float = 0.5,
 ) -> torch.Tensor:
     """(N, samples) bank rows near each unit text (N, D): drawn without replacement from the
     ``top_k`` most similar, with probability softmax(cos / temperature).
 
+    ``activity`` (M,): how much each bank window's decoded limbs move. When given (and
+    ``active_quantile`` > 0), the ``top_k`` are taken among those of the ``pool`` nearest
+    windows at least as active as the pool's ``active_quantile``: the windows nearest a text
+    are the ones whose latent carries the least besides the label (a take's still lead-in
+    and lead-out, small gestures), and they decode to the motion barely moving (measured:
+    the 16 wave-left-hand windows nearest their text reconstruct at 0.53 of their real
+    limb speed, against 0.79 for the class). The rule is relative to the pool, so a text
+    whose neighbours all stand still still gets them.
+
     Each text draws from its own generator seeded with ``seed``, so its samples depend
     only on the text and the seed, not on which other prompts share the batch."""
     sims = F.normalize(text, dim=-1) @ bank.T  # (N, M)
+    if activity is not None and active_quantile > 0:
+        n_pool = min(max(pool, top_k, samples), bank.shape[0])
+        sims_pool, pool_rows = sims.topk(n_pool, dim=-1)
+        act = activity.float()[pool_rows]  # (N, pool)
+        active = act >= torch.quantile(act, active_quantile, dim=-1, keepdim=True)
+        sims = torch.full_like(sims, -2.0).scatter(1, pool_rows, sims_pool.masked_fill(~active, -2.0))
     k = min(max(top_k, samples), bank.shape[0])
     top, rows = sims.topk(k, dim=-1)
-    probs = torch.softmax(top / max(temperature, 1e-6), dim=-1)
-    replace = samples > k
+    allowed = top > -2.0
+    probs = torch.softmax((top / max(temperature, 1e-6)).masked_fill(~allowed, float("-inf")), dim=-1)
+    replace = samples > int(allowed.sum(-1).min())
     picks = torch.stack(
         [
             torch.multinomial(p, samples, replacement=replace, generator=torch.Generator().manual_seed(int(seed)))

@@ -164,7 +164,7 @@ class MotionCLIPModule(pl.LightningModule):
         """Resume runs written before the latent-bank buffers existed (they are rebuilt
         after training anyway): fill the missing ones with this model's empty values."""
         state = checkpoint.get("state_dict", {})
-        for name in ("bank_codes", "bank_scale", "bank_take", "bank_start"):
+        for name in ("bank_codes", "bank_scale", "bank_take", "bank_start", "bank_activity"):
             key = f"model.{name}"
             if key not in state:
                 state[key] = getattr(self.model, name)

@@ -10,7 +10,11 @@ long motion is decoded as segments of exactly one window that overlap by a third
    segments continue one real performance in phase. When that take ends, the path jumps
    to the window, among the text's nearest bank windows and those 20/40 frames later in
    their takes, whose decoded start best matches the pose where the blend begins
-   (:func:`best_match`), so the jump stays in step.
+   (:func:`best_match`), so the jump stays in step. Only the more active half of those
+   candidates (:func:`activity`), and none of the last few segments used, may be jumped
+   to: a take's label covers its still lead-in and lead-out too, and a path that may pick
+   any pose match settles there, or loops on one segment (a 10-s wave moved its limbs at
+   a quarter of real waving that way).
 2. **Root continued.** Each decoded segment is in canonical form (starts at the origin,
    facing +Z); segment k+1 is turned about +Y and moved so that its first frame sits on
    the frame of the motion built so far where their overlap begins.
@@ -65,6 +69,25 @@ def stitch(
         rot = torch.cat([rot[:a], blend_r, seg_r[n:]])
         trans = torch.cat([trans[:a], blend_t, seg_t[n:]])
     return rot[:frames], trans[:frames]
+
+
+def activity(rotations: torch.Tensor) -> torch.Tensor:
+    """How much each segment's limbs move: RMS frame-to-frame change of the non-root local
+    rotation matrices (heading-free, any skeleton); (C, W, J, 3, 3) -> (C,)."""
+    return (rotations[:, 1:, 1:] - rotations[:, :-1, 1:]).square().flatten(1).mean(-1).sqrt()
+
+
+def jump_targets(active: torch.Tensor, rows: list[int], recent: list[int]) -> torch.Tensor:
+    """Indices of the candidates a path may jump to: those at least as active as the
+    candidates' median and not among the ``recent`` bank rows (all candidates if that
+    leaves none). ``active`` (C,) from :func:`activity`; ``rows`` the candidates' bank rows."""
+    ok = active >= torch.quantile(active.float(), 0.5)
+    ok &= torch.tensor([r not in recent for r in rows], dtype=torch.bool)
+    if not bool(ok.any()):
+        ok = torch.tensor([r not in recent for r in rows], dtype=torch.bool)
+    if not bool(ok.any()):
+        ok = torch.ones(len(rows), dtype=torch.bool)
+    return ok.nonzero().flatten()
 
 
 def best_match(previous: torch.Tensor, candidates: torch.Tensor, hop: int, overlap: int) -> int:

@@ -256,6 +256,7 @@ def train(
     model.set_latent_bank(
         latents, dm.cache.tensors["window_take"][train_idx], dm.cache.tensors["window_start"][train_idx]
     )
+    model.measure_bank_activity()
     metrics = {k: float(v) for k, v in trainer.callback_metrics.items() if torch.as_tensor(v).numel() == 1}
     summary = {
         "data": str(data),

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from motionclip.apps.eval.run import evaluate_core
-from motionclip.apps.eval.runs import budget_config, make_backend, train_or_load
+from motionclip.apps.eval.runs import budget_config, make_backend, realism_row, train_or_load
 from motionclip.data.cache import MotionCache
 from motionclip.io_utils import atomic_write_text
 
@@ -34,6 +34,7 @@ def table_row(core: dict[str, Any]) -> dict[str, float]:
         "style_top1": zs["style"]["overall"]["top1"],
         "style_top5": zs["style"]["overall"]["top5"],
         "t2m_R@5": core["retrieval"]["text_to_motion"]["R@5"],
+        **realism_row(core),
     }
 
 
@@ -45,14 +46,16 @@ def run_ablation(
     split: str = "test",
     progress: bool = True,
     log: Callable[[str], Any] = print,
+    preset: str | None = None,
 ) -> dict[str, Any]:
-    """Train (or reuse) each variant under ``out_dir/<variant>`` and score it."""
+    """Train (or reuse) each variant under ``out_dir/<variant>`` and score it; ``preset``
+    (e.g. "shipped") is applied before ``overrides``."""
     import json
 
     overrides = list(overrides or [])
     cache = MotionCache.load(data)
     cache.window_indices(split)  # unknown split fails before any training
-    base = budget_config(overrides, budget_steps)
+    base = budget_config(overrides, budget_steps, preset=preset)
     backend = make_backend(base)
     rows: list[dict[str, Any]] = []
     for key, name, extra in VARIANTS:
@@ -64,7 +67,7 @@ def run_ablation(
             )
             rows.append(row)
             continue
-        run = budget_config(overrides, budget_steps, extra)
+        run = budget_config(overrides, budget_steps, extra, preset)
         log(f"{name}: {budget_steps} steps -> {Path(out_dir) / key}")
         model, reused = train_or_load(data, run, Path(out_dir) / key, backend, progress, log)
         core = evaluate_core(model, cache, split)
@@ -75,6 +78,7 @@ def run_ablation(
         "data": str(data),
         "split": split,
         "budget_steps": budget_steps,
+        "preset": preset,
         "overrides": overrides,
         "backend": backend.name,
         "image_tower": bool(backend.has_image),

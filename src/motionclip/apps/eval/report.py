@@ -16,6 +16,12 @@ def _num(x: float | None, fmt: str = ".1f") -> str:
     return "n/a" if x is None or x != x else format(x, fmt)
 
 
+def _limb(row: dict[str, Any]) -> str:
+    """Reconstructed limb-speed ratio, mean / min over content classes (older reports: n/a)."""
+    mean, low = row.get("limb_ratio_mean"), row.get("limb_ratio_min")
+    return "n/a" if mean is None or low is None else f"{mean:.2f} / {low:.2f}"
+
+
 def print_eval(report: dict[str, Any], console: Console) -> None:
     """All sections of ``eval run`` as tables."""
     console.print(
@@ -121,15 +127,16 @@ def print_realism(rep: dict[str, Any], console: Console, title: str) -> None:
 
 def print_ablation(report: dict[str, Any], console: Console) -> None:
     t = Table(
-        "variant", "MPJPE (mm)", "content top-1", "content top-5", "style top-1", "style top-5", "t->m R@5",
+        "variant", "MPJPE (mm)", "limb ratio (mean/min)", "content top-1", "content top-5", "style top-1",
+        "style top-5", "t->m R@5",
         title=f"Ablation ({report['budget_steps']} steps, {report['split']} split, backend {report['backend']})",
     )  # fmt: skip
     for row in report["rows"]:
         if not row["available"]:
-            t.add_row(row["variant"], *(["n/a"] * 6))
+            t.add_row(row["variant"], *(["n/a"] * 7))
             continue
         t.add_row(
-            row["variant"], _num(row["mpjpe_mm"]), _pct(row["content_top1"]), _pct(row["content_top5"]),
+            row["variant"], _num(row["mpjpe_mm"]), _limb(row), _pct(row["content_top1"]), _pct(row["content_top5"]),
             _pct(row["style_top1"]), _pct(row["style_top5"]), _pct(row["t2m_R@5"]),
         )  # fmt: skip
     console.print(t)
@@ -139,11 +146,21 @@ def print_ablation(report: dict[str, Any], console: Console) -> None:
 
 
 def print_seeds(report: dict[str, Any], console: Console) -> None:
-    t = Table("seed", "content top-1", "content top-5", "style top-1", "MPJPE (mm)", title=report["metric"])
+    t = Table(
+        "seed", "content top-1", "content top-5", "style top-1", "MPJPE (mm)", "limb ratio (mean/min)",
+        title=report["metric"],
+    )  # fmt: skip
     for r in report["runs"]:
         t.add_row(
-            str(r["seed"]), _pct(r["content_top1"]), _pct(r["content_top5"]), _pct(r["style_top1"]), _num(r["mpjpe_mm"])
-        )
+            str(r["seed"]), _pct(r["content_top1"]), _pct(r["content_top5"]), _pct(r["style_top1"]),
+            _num(r["mpjpe_mm"]), _limb(r),
+        )  # fmt: skip
     console.print(t)
     n = len(report["values"])
     console.print(f"content top-1: mean {_pct(report['mean'])} +- {_pct(report['std'])} (sample std over {n} seeds)")
+    spread = report.get("spread", {})
+    if spread.get("mpjpe_mm", {}).get("mean") is not None:
+        mp, limb = spread["mpjpe_mm"], spread["limb_ratio_mean"]
+        console.print(
+            f"MPJPE: {mp['mean']:.1f} +- {mp['std']:.1f} mm; limb ratio: {limb['mean']:.2f} +- {limb['std']:.2f}"
+        )

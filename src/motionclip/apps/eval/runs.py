@@ -16,11 +16,14 @@ from motionclip.errors import MotionCLIPError
 from motionclip.model.autoencoder import MotionCLIP
 
 
-def budget_config(overrides: list[str], budget_steps: int, extra: list[str] | None = None) -> TrainRunConfig:
-    """Config from overrides with a fixed step budget (epochs unlimited, no mid-run checkpoints)."""
+def budget_config(
+    overrides: list[str], budget_steps: int, extra: list[str] | None = None, preset: str | None = None
+) -> TrainRunConfig:
+    """Config from a preset and overrides with a fixed step budget (epochs unlimited, no
+    mid-run checkpoints)."""
     if budget_steps < 1:
         raise MotionCLIPError(f"--budget-steps must be at least 1, got {budget_steps}")
-    run = load_run_config(None, [*overrides, *(extra or [])])
+    run = load_run_config(None, [*overrides, *(extra or [])], preset=preset)
     run.train.max_steps = budget_steps
     run.train.max_epochs = -1
     run.train.checkpoint_every = max(run.train.checkpoint_every, budget_steps + 1)
@@ -42,6 +45,13 @@ def _same_config(stored: dict[str, Any], run: TrainRunConfig, latent_dim: int) -
     wanted = to_dict(run)
     wanted["model"]["latent_dim"] = latent_dim  # train() sets it from the backend
     return stored == wanted
+
+
+def realism_row(core: dict[str, Any]) -> dict[str, float | None]:
+    """Reconstructed limb-speed ratio (mean and min over content classes) of an evaluation:
+    every accuracy figure of a study is reported beside how much the limbs move."""
+    limb = core["reconstruction"]["realism"]["overall"]["limb_speed"]
+    return {"limb_ratio_mean": limb["ratio_mean_over_contents"], "limb_ratio_min": limb["ratio_min_over_contents"]}
 
 
 def train_or_load(

@@ -14,13 +14,22 @@ from pathlib import Path
 from typing import Any
 
 from motionclip.apps.eval.run import evaluate_core
-from motionclip.apps.eval.runs import budget_config, make_backend, train_or_load
+from motionclip.apps.eval.runs import budget_config, make_backend, realism_row, train_or_load
 from motionclip.config import LIMITS
 from motionclip.data.cache import MotionCache
 from motionclip.errors import MotionCLIPError
 from motionclip.io_utils import atomic_write_text
 
 MAX_SEEDS = LIMITS.max_seeds
+SPREAD_KEYS = ("content_top1", "content_top5", "style_top1", "mpjpe_mm", "limb_ratio_mean", "limb_ratio_min")
+
+
+def _mean_std(values: list[float | None]) -> dict[str, float | None]:
+    """Mean and sample standard deviation (n - 1; 0 for one run) of the defined values."""
+    xs = [v for v in values if v is not None]
+    if not xs:
+        return {"mean": None, "std": None}
+    return {"mean": statistics.fmean(xs), "std": statistics.stdev(xs) if len(xs) > 1 else 0.0}
 
 
 def run_seeds(
@@ -32,18 +41,20 @@ def run_seeds(
     split: str = "val",
     progress: bool = True,
     log: Callable[[str], Any] = print,
+    preset: str | None = None,
 ) -> dict[str, Any]:
-    """Train seeds ``0..n-1`` under ``out_dir/seed-<s>`` and summarise val content top-1."""
+    """Train seeds ``0..n-1`` under ``out_dir/seed-<s>`` and summarise val content top-1
+    (and, in ``spread``, every per-run figure); ``preset`` is applied before ``overrides``."""
     if not 1 <= n <= MAX_SEEDS:
         raise MotionCLIPError(f"--n must be between 1 and {MAX_SEEDS}, got {n}")
     overrides = [o for o in (overrides or []) if not o.strip().startswith("train.seed=")]
     cache = MotionCache.load(data)
     cache.window_indices(split)
-    base = budget_config(overrides, budget_steps)
+    base = budget_config(overrides, budget_steps, preset=preset)
     backend = make_backend(base)
     runs = []
     for seed in range(n):
-        run = budget_config(overrides, budget_steps, [f"train.seed={seed}"])
+        run = budget_config(overrides, budget_steps, [f"train.seed={seed}"], preset)
         folder = Path(out_dir) / f"seed-{seed}"
         log(f"seed {seed}: {budget_steps} steps -> {folder}")
         model, reused = train_or_load(data, run, folder, backend, progress, log)
@@ -58,20 +69,24 @@ def run_seeds(
                 "content_top5": zs["content"]["overall"]["top5"],
                 "style_top1": zs["style"]["overall"]["top1"],
                 "mpjpe_mm": core["reconstruction"]["mpjpe_mm"],
+                **realism_row(core),
             }
         )
     values = [r["content_top1"] for r in runs]
+    spread = {key: _mean_std([r[key] for r in runs]) for key in SPREAD_KEYS}
     report = {
         "format": "motionclip-seeds-v1",
         "data": str(data),
         "split": split,
         "metric": f"zero-shot content top-1 on {split}",
         "budget_steps": budget_steps,
+        "preset": preset,
         "overrides": overrides,
         "seeds": [r["seed"] for r in runs],
         "values": values,
         "mean": statistics.fmean(values),
         "std": statistics.stdev(values) if len(values) > 1 else 0.0,
+        "spread": spread,
         "runs": runs,
     }
     atomic_write_text(Path(out_dir) / "seeds.json", json.dumps(report, indent=2) + "\n")

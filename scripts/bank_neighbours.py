@@ -1,0 +1,57 @@
+"""How much the bank windows nearest a text move, against their class.
+
+Usage: python scripts/bank_neighbours.py CACHE CHECKPOINT "a person waves the left hand" wave-left-hand [K]
+
+For the K training windows whose latents are nearest the text, and for every training
+window of the class: real limb speed, and limb speed of their reconstruction (encode ->
+decode). This is the measurement behind ``generation.active_quantile``.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import torch
+import torch.nn.functional as F
+
+from motionclip.apps.eval import realism
+from motionclip.data.cache import MotionCache
+from motionclip.model.checkpoint import load_checkpoint
+
+
+@torch.no_grad()
+def limb_speeds(model, cache: MotionCache, windows: torch.Tensor) -> tuple[float, float]:
+    """Mean (real, reconstructed) limb speed of the windows, m/s."""
+    feet = realism.foot_joints(model.skeleton)
+    real, rec = [], []
+    for s in range(0, len(windows), 256):
+        b = windows[s : s + 256]
+        rot, tr = cache.windows(b)
+        off = cache.tensors["take_offsets"][cache.tensors["window_take"][b]]
+        p_rot, p_tr = model.decode_features(model.encode(rot, tr), rot.shape[1])
+        real.append(realism.window_stats(model.positions(rot, tr, off), cache.fps, feet)["limb_speed"])
+        rec.append(realism.window_stats(model.positions(p_rot, p_tr, off), cache.fps, feet)["limb_speed"])
+    return float(torch.cat(real).mean()), float(torch.cat(rec).mean())
+
+
+def main() -> None:
+    data, checkpoint, text, content = sys.argv[1:5]
+    k = int(sys.argv[5]) if len(sys.argv) > 5 else 16
+    cache = MotionCache.load(data)
+    model = load_checkpoint(checkpoint).eval()
+    from motionclip.text import get_backend
+
+    model.set_backend(get_backend(model.config.backend, model=model.config.backend_model))
+    train = cache.window_indices("train")
+    if model.bank_size != len(train):
+        sys.exit("the checkpoint's bank was not built from this cache's training windows")
+    sims = model.bank_directions() @ F.normalize(model.text_latent(text).float(), dim=-1)[0]
+    nearest = train[sims.topk(k).indices]
+    in_class = train[cache.window_labels(train)["content"] == cache.contents.index(content)]
+    for name, windows in ((f"{k} nearest the text", nearest), (f"all {len(in_class)} of {content}", in_class)):
+        real, rec = limb_speeds(model, cache, windows)
+        print(f"{name}: real {real:.3f} m/s, reconstructed {rec:.3f} m/s, ratio {rec / real:.2f}")
+
+
+if __name__ == "__main__":
+    main()
