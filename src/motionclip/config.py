@@ -106,6 +106,7 @@ class LossConfig:
     position: float = 1.0
     velocity: float = 10.0  # the paper's 1 is for raw units (preset "paper")
     acceleration: float = 0.0  # root-relative joint accelerations (normalised recipe)
+    limb_velocity: float = 0.0  # root-relative joint velocities, each joint in its own units (normalised recipe)
     trajectory: float = 0.1  # root path (normalised recipe; the paper's has it inside rotation/position)
     text: float = 0.01
     image: float = 0.01

@@ -218,3 +218,41 @@ def test_resuming_a_checkpoint_without_bank_buffers_fills_them(synthetic_cache: 
     checkpoint = {"state_dict": state}
     module.on_load_checkpoint(checkpoint)
     module.load_state_dict(checkpoint["state_dict"])  # strict: every key present again
+
+
+def test_limb_velocity_term_weighs_each_joint_in_its_own_units() -> None:
+    from motionclip.model.losses import LossScales, normalised_reconstruction_losses
+
+    t = torch.linspace(0, 2, 60)
+    pos = torch.zeros(4, 60, 4, 3)
+    pos[:, :, 1, 1] = 0.3 * torch.sin(2 * torch.pi * 1 * t)  # a striding foot: large motion
+    pos[:, :, 2, 0] = 0.02 * torch.sin(2 * torch.pi * 3 * t)  # the idle hand: a small sway
+    pos[:, :, 3, 2] = 1e-5 * t  # a joint that barely moves relative to the root
+    scales = LossScales.from_data(pos)
+    assert scales.joint_speed is not None and scales.joint_speed.shape == (4,)
+    floor = 0.25 * float(scales.joint_speed[1:].median())
+    assert float(scales.joint_speed[3]) == pytest.approx(floor)  # floored, cannot blow up the term
+    feats = torch.zeros(4, 60, 4)
+
+    def halved(joint: int) -> torch.Tensor:
+        damped = pos.clone()
+        damped[:, :, joint] *= 0.5
+        return normalised_reconstruction_losses(feats, damped, feats, pos, scales)["limb_velocity"]
+
+    # damping the small sway by half costs as much as damping the stride by half ...
+    assert float(halved(2)) == pytest.approx(float(halved(1)), rel=0.05)
+    # ... while in the global joint-velocity term the sway is ~25x cheaper than the stride
+    plain = LossScales(scales.joint_std, scales.trajectory_std)  # no per-joint speeds: no such term
+
+    def global_halved(joint: int) -> float:
+        damped = pos.clone()
+        damped[:, :, joint] *= 0.5
+        terms = normalised_reconstruction_losses(feats, damped, feats, pos, plain)
+        assert "limb_velocity" not in terms
+        return float(terms["joint_velocity"])
+
+    assert global_halved(2) < global_halved(1) / 20
+    assert float(normalised_reconstruction_losses(feats, pos, feats, pos, scales)["limb_velocity"]) == 0.0
+    weights = LossConfig(limb_velocity=2.0)
+    terms = {"limb_velocity": halved(2), "rotation": torch.tensor(0.0)}
+    assert torch.allclose(total_loss(terms, weights), 2.0 * halved(2) + 0.0)

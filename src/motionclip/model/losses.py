@@ -34,10 +34,15 @@ class LossScales:
 
     joint_std: spread (RMS about the mean pose) of root-relative joint positions, metres.
     trajectory_std: spread of the root translation within a window, metres.
+    joint_speed: (J,) RMS per-frame displacement of each root-relative joint, metres,
+        floored at a quarter of the median joint's (the one per-joint scale: it lets the
+        ``limb_velocity`` term weigh a hand's small idle sway like a foot's stride, while
+        joints that barely move relative to the root cannot blow it up). None = no term.
     """
 
     joint_std: float
     trajectory_std: float
+    joint_speed: torch.Tensor | None = None
 
     @classmethod
     def from_data(cls, positions: torch.Tensor, eps: float = 1e-4) -> LossScales:
@@ -48,9 +53,13 @@ class LossScales:
         def rms(x: torch.Tensor) -> float:
             return max(float(x.square().mean().sqrt()), eps)
 
+        speed = _delta(rel).square().sum(-1).mean(dim=(0, 1)).sqrt()  # (J,)
+        moving = speed[1:] if speed.numel() > 1 else speed
+        floor = max(0.25 * float(moving.median()), eps)
         return cls(
             joint_std=rms(rel - rel.mean(dim=(0, 1), keepdim=True)),
             trajectory_std=rms(root - root.mean(dim=1, keepdim=True)),
+            joint_speed=speed.clamp_min(floor).float(),
         )
 
     @classmethod
@@ -138,7 +147,7 @@ def normalised_reconstruction_losses(
     """
     rel, pred_rel = pos - pos[..., :1, :], pred_pos - pred_pos[..., :1, :]
     dm = _delta_mask(mask)
-    return {
+    out = {
         "rotation": _mse(pred_features, features, mask),
         "velocity": _mse(_delta(pred_features), _delta(features), dm),
         "position": _mse(pred_rel, rel, mask) / scales.joint_std**2,
@@ -149,6 +158,12 @@ def normalised_reconstruction_losses(
         "joint_acceleration": _mse(_second_delta(pred_rel), _second_delta(rel), _second_delta_mask(mask))
         / scales.joint_std**2,
     }
+    if scales.joint_speed is not None:
+        # per-joint units: every joint's frame-to-frame motion counts as much as its own
+        # typical motion, so small idle motion (the arm that does not wave) is not damped
+        s = scales.joint_speed.to(pos.device, pos.dtype)[:, None]
+        out["limb_velocity"] = _mse(_delta(pred_rel) / s, _delta(rel) / s, dm)
+    return out
 
 
 def total_loss(terms: dict[str, torch.Tensor], cfg: LossConfig) -> torch.Tensor:
@@ -163,6 +178,7 @@ def total_loss(terms: dict[str, torch.Tensor], cfg: LossConfig) -> torch.Tensor:
         "velocity": cfg.velocity,
         "joint_velocity": cfg.velocity,
         "joint_acceleration": cfg.acceleration,
+        "limb_velocity": cfg.limb_velocity,
         "trajectory": cfg.trajectory,
         "text": cfg.text,
         "image": cfg.image,
