@@ -194,6 +194,15 @@ def test_ablation_and_seeds(synthetic_cache, tmp_path, embedding_cache_dir) -> N
     assert all(r.get("reused", True) for r in again["rows"])
     with pytest.raises(MotionCLIPError, match="different config"):
         run_ablation(synthetic_cache, 3, tmp_path / "abl", TINY_OVERRIDES, "test", **quiet)
+    # a run written before a config field existed trained with its default: still the same run
+    summary = tmp_path / "abl" / "full" / "summary.json"
+    old = json.loads(summary.read_text())
+    del old["config"]["loss"]["limb_velocity"]
+    summary.write_text(json.dumps(old))
+    assert all(
+        r.get("reused", True)
+        for r in run_ablation(synthetic_cache, 2, tmp_path / "abl", TINY_OVERRIDES, "test", **quiet)["rows"]
+    )
 
     seeds = run_seeds(synthetic_cache, 2, 2, tmp_path / "seeds", TINY_OVERRIDES, **quiet)
     assert seeds["seeds"] == [0, 1] and len(seeds["values"]) == 2

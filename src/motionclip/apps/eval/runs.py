@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from motionclip.config import TrainRunConfig, load_run_config, to_dict
+from motionclip.config import TrainRunConfig, from_dict, load_run_config, to_dict
 from motionclip.errors import MotionCLIPError
 from motionclip.model.autoencoder import MotionCLIP
 
@@ -42,9 +42,15 @@ def make_backend(run: TrainRunConfig) -> Any:
 
 
 def _same_config(stored: dict[str, Any], run: TrainRunConfig, latent_dim: int) -> bool:
+    """Whether a stored run config is the requested one. Fields the stored config lacks
+    (added to the code after that run) count as their defaults, which is how it trained."""
     wanted = to_dict(run)
     wanted["model"]["latent_dim"] = latent_dim  # train() sets it from the backend
-    return stored == wanted
+    try:
+        completed = to_dict(from_dict(TrainRunConfig, stored))
+    except (TypeError, ValueError, MotionCLIPError):
+        return False
+    return completed == wanted
 
 
 def realism_row(core: dict[str, Any]) -> dict[str, float | None]:
