@@ -55,13 +55,15 @@ class GenerationConfig:
     latent near it; in between, their spherical interpolation. Stored in checkpoints.
     The neighbour is drawn among the ``top_k`` most similar of the ``pool`` nearest bank
     windows whose decoded limb activity is at least the ``active_quantile`` of the pool's
-    (0 = any window; needs a checkpoint that recorded the bank's activity).
+    (0 = any window; needs a checkpoint that recorded the bank's activity). A pool wider
+    than ``top_k`` reaches other labels' windows where a label has few (dataset-1 pairs
+    have one take): with 64, judge content accuracy on those prompts fell from 58 to 45 %.
     """
 
     bank_weight: float = 0.75
     top_k: int = 16
     temperature: float = 0.05
-    pool: int = 64
+    pool: int = 16
     active_quantile: float = 0.5
 
 

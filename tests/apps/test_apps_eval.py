@@ -187,6 +187,7 @@ def test_ablation_and_seeds(synthetic_cache, tmp_path, embedding_cache_dir) -> N
     rows = {r["variant"]: r for r in report["rows"]}
     assert set(rows) == {"full", "no-text", "no-image"}
     assert rows["no-image"]["available"] is False and "image tower" in rows["no-image"]["reason"]
+    assert {"loss.text=0", "loss.contrastive=0", "loss.text_reconstruction=0"} <= set(rows["no-text"]["overrides"])
     for key in ("full", "no-text"):
         assert {"mpjpe_mm", "content_top1", "content_top5", "style_top1", "style_top5", "t2m_R@5"} <= set(rows[key])
     assert json.loads((tmp_path / "abl" / "ablation.json").read_text())["budget_steps"] == 2

@@ -50,7 +50,7 @@ def pick_neighbours(
     temperature: float,
     seed: int,
     activity: torch.Tensor | None = None,
-    pool: int = 64,
+    pool: int = 16,
     active_quantile: float = 0.5,
 ) -> torch.Tensor:
     """(N, samples) bank rows near each unit text (N, D): drawn without replacement from the

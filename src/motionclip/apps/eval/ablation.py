@@ -1,5 +1,9 @@
 """The paper's loss ablation (Table 3 shape): full model vs. without text / image loss.
 
+"Without text loss" drops every term that uses the text: the paper's cosine and, where a
+recipe adds them, InfoNCE and the text-decoding branch (dropping the cosine alone from the
+shipped recipe leaves InfoNCE aligning the latents with the texts).
+
 Every variant trains with the same overrides and the same step budget, then is scored on
 one split: reconstruction MPJPE, zero-shot content/style top-1/top-5 and text->motion R@5.
 The "no image loss" row needs a backend with an image tower (CLIP); with a text-only
@@ -19,7 +23,8 @@ from motionclip.io_utils import atomic_write_text
 
 VARIANTS: tuple[tuple[str, str, list[str]], ...] = (
     ("full", "full (all losses)", []),
-    ("no-text", "without text loss", ["loss.text=0"]),
+    # every text term: the cosine (the paper's), InfoNCE and the text-decoding branch
+    ("no-text", "without text loss", ["loss.text=0", "loss.contrastive=0", "loss.text_reconstruction=0"]),
     ("no-image", "without image loss", ["loss.image=0"]),
 )
 
