@@ -47,7 +47,9 @@ def test_gzip_bomb_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
         ("train.devices=0", "devices"),
         ("model.dropout=1.5", "dropout"),
         ("loss.text=nan", "loss.text"),
+        ("loss.limb_velocity=-1", "loss.limb_velocity"),
         ("loss.recipe=bogus", "loss.recipe"),
+        ("model.activation=tanh", "model.activation"),
     ],
 )
 def test_bad_training_settings_are_rejected_before_training(override: str, message: str) -> None:

@@ -274,8 +274,8 @@ def validate_generation_config(g: GenerationConfig) -> None:
         raise MotionCLIPError(f"generation.active_quantile must be in [0, 1), got {g.active_quantile}")
 
 
-def validate_model_config(m: TransformerConfig) -> None:
-    """Ranges of the architecture settings (training and checkpoint loading both check them)."""
+def _validate_layers(m: TransformerConfig) -> None:
+    """The layer settings, checked alike for a training run and a checkpoint."""
     import math
 
     if m.num_layers < 1 or m.num_heads < 1 or m.ff_size < 1:
@@ -284,6 +284,12 @@ def validate_model_config(m: TransformerConfig) -> None:
         raise MotionCLIPError(f"model.dropout must be in [0, 1), got {m.dropout}")
     if m.activation not in ACTIVATIONS:
         raise MotionCLIPError(f"model.activation must be one of {', '.join(ACTIVATIONS)}, got {m.activation!r}")
+
+
+def validate_model_config(m: TransformerConfig) -> None:
+    """Ranges of the architecture settings of a checkpoint (a run's latent_dim is only set
+    from the backend when it trains, so :func:`validate_run_config` checks the layers only)."""
+    _validate_layers(m)
     if m.max_frames < 1 or m.latent_dim < 1:
         raise MotionCLIPError(f"model.max_frames and latent_dim must be >= 1, got {m.max_frames}, {m.latent_dim}")
     if m.latent_dim % m.num_heads:
@@ -351,13 +357,11 @@ def validate_run_config(cfg: TrainRunConfig) -> None:
         raise MotionCLIPError(f"train.weight_decay must be >= 0, got {t.weight_decay}")
     if t.devices < 1:
         raise MotionCLIPError(f"train.devices must be >= 1, got {t.devices}")
-    if m.num_layers < 1 or m.num_heads < 1 or m.ff_size < 1:
-        raise MotionCLIPError("model.num_layers, num_heads and ff_size must be >= 1")
-    if not 0.0 <= m.dropout < 1.0:
-        raise MotionCLIPError(f"model.dropout must be in [0, 1), got {m.dropout}")
-    if m.activation not in ACTIVATIONS:
-        raise MotionCLIPError(f"model.activation must be one of {', '.join(ACTIVATIONS)}, got {m.activation!r}")
-    weights = ("rotation", "position", "velocity", "acceleration", "trajectory", "text", "image", "contrastive")
+    _validate_layers(m)
+    weights = (
+        "rotation", "position", "velocity", "acceleration", "limb_velocity", "trajectory", "text", "image",
+        "contrastive",
+    )  # fmt: skip
     for name in (*weights, "text_reconstruction"):
         w = getattr(cfg.loss, name)
         if not (math.isfinite(w) and w >= 0):

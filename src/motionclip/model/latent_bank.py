@@ -61,8 +61,8 @@ def pick_neighbours(
     windows at least as active as the pool's ``active_quantile``: the windows nearest a text
     are the ones whose latent carries the least besides the label (a take's still lead-in
     and lead-out, small gestures), and they decode to the motion barely moving (measured:
-    the 16 wave-left-hand windows nearest their text reconstruct at 0.53 of their real
-    limb speed, against 0.79 for the class). The rule is relative to the pool, so a text
+    the 16 wave-left-hand windows nearest their text reconstruct at 0.52 of their real
+    limb speed, against 0.81 for the class; ``scripts/bank_neighbours.py``). The rule is relative to the pool, so a text
     whose neighbours all stand still still gets them.
 
     Each text draws from its own generator seeded with ``seed``, so its samples depend

@@ -81,13 +81,11 @@ def jump_targets(active: torch.Tensor, rows: list[int], recent: list[int]) -> to
     """Indices of the candidates a path may jump to: those at least as active as the
     candidates' median and not among the ``recent`` bank rows (all candidates if that
     leaves none). ``active`` (C,) from :func:`activity`; ``rows`` the candidates' bank rows."""
-    ok = active >= torch.quantile(active.float(), 0.5)
-    ok &= torch.tensor([r not in recent for r in rows], dtype=torch.bool)
-    if not bool(ok.any()):
-        ok = torch.tensor([r not in recent for r in rows], dtype=torch.bool)
-    if not bool(ok.any()):
-        ok = torch.ones(len(rows), dtype=torch.bool)
-    return ok.nonzero().flatten()
+    fresh = torch.tensor([r not in recent for r in rows], dtype=torch.bool)
+    for ok in (fresh & (active >= torch.quantile(active.float(), 0.5)), fresh):
+        if bool(ok.any()):
+            return ok.nonzero().flatten()
+    return torch.arange(len(rows))
 
 
 def best_match(previous: torch.Tensor, candidates: torch.Tensor, hop: int, overlap: int) -> int:

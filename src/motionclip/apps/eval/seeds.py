@@ -84,8 +84,8 @@ def run_seeds(
         "overrides": overrides,
         "seeds": [r["seed"] for r in runs],
         "values": values,
-        "mean": statistics.fmean(values),
-        "std": statistics.stdev(values) if len(values) > 1 else 0.0,
+        "mean": spread["content_top1"]["mean"],
+        "std": spread["content_top1"]["std"],
         "spread": spread,
         "runs": runs,
     }
