@@ -48,6 +48,7 @@ def test_gzip_bomb_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
         ("model.dropout=1.5", "dropout"),
         ("loss.text=nan", "loss.text"),
         ("loss.limb_velocity=-1", "loss.limb_velocity"),
+        ("loss.limb_speed=nan", "loss.limb_speed"),
         ("loss.recipe=bogus", "loss.recipe"),
         ("model.activation=tanh", "model.activation"),
     ],

@@ -109,6 +109,7 @@ class LossConfig:
     velocity: float = 10.0  # the paper's 1 is for raw units (preset "paper")
     acceleration: float = 0.0  # root-relative joint accelerations (normalised recipe)
     limb_velocity: float = 0.0  # root-relative joint velocities, each joint in its own units (normalised recipe)
+    limb_speed: float = 0.0  # each joint's mean speed over the window, phase-free (normalised recipe)
     trajectory: float = 0.1  # root path (normalised recipe; the paper's has it inside rotation/position)
     text: float = 0.01
     image: float = 0.01
@@ -359,8 +360,8 @@ def validate_run_config(cfg: TrainRunConfig) -> None:
         raise MotionCLIPError(f"train.devices must be >= 1, got {t.devices}")
     _validate_layers(m)
     weights = (
-        "rotation", "position", "velocity", "acceleration", "limb_velocity", "trajectory", "text", "image",
-        "contrastive",
+        "rotation", "position", "velocity", "acceleration", "limb_velocity", "limb_speed", "trajectory", "text",
+        "image", "contrastive",
     )  # fmt: skip
     for name in (*weights, "text_reconstruction"):
         w = getattr(cfg.loss, name)

@@ -256,3 +256,36 @@ def test_limb_velocity_term_weighs_each_joint_in_its_own_units() -> None:
     weights = LossConfig(limb_velocity=2.0)
     terms = {"limb_velocity": halved(2), "rotation": torch.tensor(0.0)}
     assert torch.allclose(total_loss(terms, weights), 2.0 * halved(2) + 0.0)
+
+
+def test_limb_speed_term_ignores_phase_and_penalises_damping() -> None:
+    from motionclip.model.losses import LossScales, normalised_reconstruction_losses
+
+    t = torch.linspace(0, 2, 60)
+    pos = torch.zeros(2, 60, 3, 3)
+    pos[:, :, 1, 0] = 0.1 * torch.sin(2 * torch.pi * 2 * t)  # a waving hand
+    pos[:, :, 2, 1] = 0.02 * torch.sin(2 * torch.pi * 3 * t)  # the idle one
+    scales = LossScales.from_data(pos)
+    feats = torch.zeros(2, 60, 3)
+
+    def terms(pred: torch.Tensor, mask: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
+        return normalised_reconstruction_losses(feats, pred, feats, pos, scales, mask)
+
+    shifted = pos.clone()  # the same wave half a period later (phase unknown to the latent)
+    shifted[:, :, 1, 0] = 0.1 * torch.sin(2 * torch.pi * 2 * t + torch.pi)
+    damped = pos.clone()
+    damped[:, :, 1:] *= 0.3
+    # the per-frame term prefers the damped wave to the right wave at the wrong phase ...
+    assert float(terms(damped)["limb_velocity"]) < float(terms(shifted)["limb_velocity"])
+    # ... the speed term does not: a shifted wave moves as much as the real one
+    assert float(terms(shifted)["limb_speed"]) < 1e-3 * float(terms(damped)["limb_speed"])
+    assert float(terms(pos)["limb_speed"]) == pytest.approx(0.0, abs=1e-6)
+    # padded frames do not count: a prediction that goes wild after the clip ends costs nothing
+    mask = torch.ones(2, 60, dtype=torch.bool)
+    mask[:, 40:] = False
+    wild = pos.clone()
+    wild[:, 40:] += torch.randn(2, 20, 3, 3)
+    assert float(terms(wild, mask)["limb_speed"]) == pytest.approx(0.0, abs=1e-6)
+    assert float(terms(wild)["limb_speed"]) > 1.0
+    weighted = total_loss({"limb_speed": terms(damped)["limb_speed"]}, LossConfig(limb_speed=3.0))
+    assert torch.allclose(weighted, 3.0 * terms(damped)["limb_speed"])

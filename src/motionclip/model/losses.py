@@ -163,7 +163,28 @@ def normalised_reconstruction_losses(
         # typical motion, so small idle motion (the arm that does not wave) is not damped
         s = scales.joint_speed.to(pos.device, pos.dtype)[:, None]
         out["limb_velocity"] = _mse(_delta(pred_rel) / s, _delta(rel) / s, dm)
+        out["limb_speed"] = _speed_mismatch(_delta(pred_rel) / s, _delta(rel) / s, dm)
     return out
+
+
+def _mean_speed(delta: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
+    """(B, T-1, J, 3) per-frame displacements -> (B, J) mean speed over the (masked) frames."""
+    speed = (delta.square().sum(-1) + 1e-8).sqrt()
+    if mask is None:
+        return speed.mean(1)
+    m = mask.to(speed.dtype)[..., None]
+    return (speed * m).sum(1) / m.sum(1).clamp_min(1)
+
+
+def _speed_mismatch(pred_delta: torch.Tensor, delta: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
+    """Squared difference of each joint's mean speed over the window (per-joint units).
+
+    Unlike a per-frame velocity error it does not depend on phase: when the latent leaves
+    the phase of a wave or a stride uncertain, every per-frame L2 term is smallest for the
+    damped average of the possible phases, which is the frozen limb; this term is smallest
+    only when the joint moves as much as it really did.
+    """
+    return (_mean_speed(pred_delta, mask) - _mean_speed(delta, mask)).square().mean()
 
 
 def total_loss(terms: dict[str, torch.Tensor], cfg: LossConfig) -> torch.Tensor:
@@ -179,6 +200,7 @@ def total_loss(terms: dict[str, torch.Tensor], cfg: LossConfig) -> torch.Tensor:
         "joint_velocity": cfg.velocity,
         "joint_acceleration": cfg.acceleration,
         "limb_velocity": cfg.limb_velocity,
+        "limb_speed": cfg.limb_speed,
         "trajectory": cfg.trajectory,
         "text": cfg.text,
         "image": cfg.image,
