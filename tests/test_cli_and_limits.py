@@ -65,3 +65,41 @@ def test_grid_needs_a_video_output_checked_in_one_place() -> None:
         check_output("a.bvh", grid=True)
     with pytest.raises(MotionCLIPError, match="unsupported output type"):
         check_output("a.txt")
+
+
+def test_active_quantile_flag_is_checked_first_and_changes_the_draw(
+    tiny_checkpoint,
+    synthetic_cache,
+    tmp_path,
+    monkeypatch,  # noqa: ANN001
+) -> None:
+    import numpy as np
+    import torch
+    from typer.testing import CliRunner
+
+    import motionclip
+    from motionclip.cli import app, common
+    from motionclip.data.io import read_motion
+
+    def never(*_: object) -> None:
+        raise AssertionError("the model was loaded before the option was checked")
+
+    with monkeypatch.context() as m:
+        m.setattr(common, "load_model", never)
+        for cmd in (["generate", "a person walks"], ["eval", "run", "--data", str(synthetic_cache)]):
+            r = CliRunner().invoke(app, [*cmd, "--active-quantile", "1.5"])
+            assert isinstance(r.exception, MotionCLIPError), r.output
+            assert "--active-quantile must be in [0, 1)" in str(r.exception)
+
+    model = motionclip.load(str(tiny_checkpoint))
+    model.bank_activity = torch.linspace(0, 1, model.bank_size)  # so that the quantile has a visible effect
+    monkeypatch.setattr(common, "load_model", lambda *_: model)
+    roots = {}
+    for q in ("0", "0.9"):
+        args = ["generate", "a person walks", "--frames", "10", "--samples", "4", "--out", str(tmp_path / f"q{q}.npz")]
+        r = CliRunner().invoke(app, [*args, "--active-quantile", q])
+        assert r.exit_code == 0, r.output
+        assert model.generation.active_quantile == float(q)
+        roots[q] = [read_motion(p).root_translation for p in sorted(tmp_path.glob(f"q{q}*.npz"))]
+    assert len(roots["0"]) == 4
+    assert not all(np.allclose(a, b) for a, b in zip(roots["0"], roots["0.9"], strict=True))

@@ -14,6 +14,7 @@ import typer
 
 from motionclip.cli import common
 from motionclip.cli.common import (
+    ActiveQuantileOpt,
     BackendModelOpt,
     CheckpointOpt,
     DataOpt,
@@ -41,6 +42,7 @@ def generate(
         float | None,
         typer.Option(help="0 = decode the text embedding itself (the paper); up to 1 = a training latent near it."),
     ] = None,
+    active_quantile: ActiveQuantileOpt = None,
     checkpoint: CheckpointOpt = None,
     backend_model: BackendModelOpt = None,
 ) -> None:
@@ -53,8 +55,10 @@ def generate(
     validate_samples(samples, seed)
     if bank_weight is not None:  # before the model loads
         check_bank_weight(bank_weight)
+    common.check_active_quantile(active_quantile)
     check_output(out, grid)
     model = common.load_model(checkpoint, backend_model)
+    common.set_active_quantile(model, active_quantile)
     frames = duration_frames(model, frames, seconds)
     paths = generate_to_files(
         model, prompts, out, frames=frames, grid=grid, samples=samples, seed=seed, bank_weight=bank_weight

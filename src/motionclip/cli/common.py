@@ -35,6 +35,13 @@ JointMapOpt = Annotated[
 PresetOpt = Annotated[
     str | None, typer.Option(help="Named settings applied first: shipped (the shipped model's recipe) or paper.")
 ]
+ActiveQuantileOpt = Annotated[
+    float | None,
+    typer.Option(
+        help="Generation draw: keep the nearest training windows whose decoded limb activity is at least this"
+        " quantile of theirs (0 = any of them, the earlier draw; default: the checkpoint's).",
+    ),
+]
 OverridesArg = Annotated[list[str] | None, typer.Argument(help="Training overrides key=value, e.g. model.num_layers=4")]
 
 
@@ -51,6 +58,20 @@ def load_model(checkpoint: Path | None, backend_model: str | None = None) -> Mot
     import motionclip
 
     return motionclip.load(str(checkpoint) if checkpoint else None, backend_model=backend_model)
+
+
+def check_active_quantile(value: float | None) -> None:
+    """Range of --active-quantile, checked before the model loads."""
+    if value is not None and not 0.0 <= value < 1.0:  # also rejects NaN
+        from motionclip.errors import MotionCLIPError
+
+        raise MotionCLIPError(f"--active-quantile must be in [0, 1), got {value}")
+
+
+def set_active_quantile(model: MotionCLIP, value: float | None) -> None:
+    """Use --active-quantile instead of the checkpoint's draw (for this process only)."""
+    if value is not None:
+        model.generation.active_quantile = float(value)
 
 
 def print_paths(paths: list[Path]) -> None:

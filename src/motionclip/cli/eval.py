@@ -10,6 +10,7 @@ import typer
 
 from motionclip.cli import common
 from motionclip.cli.common import (
+    ActiveQuantileOpt,
     BackendModelOpt,
     CheckpointOpt,
     DataOpt,
@@ -40,6 +41,7 @@ def eval_run(
     durations: Annotated[
         list[float] | None, typer.Option("--duration", help="Also judge generations of this many seconds (repeat).")
     ] = None,
+    active_quantile: ActiveQuantileOpt = None,
     checkpoint: CheckpointOpt = None,
     backend_model: BackendModelOpt = None,
 ) -> None:
@@ -57,7 +59,9 @@ def eval_run(
         check_bank_weight(bank_weight)
     for d in durations or []:
         check_seconds(d, "--duration")
+    common.check_active_quantile(active_quantile)
     model = common.load_model(checkpoint, backend_model)
+    common.set_active_quantile(model, active_quantile)
     name = str(checkpoint) if checkpoint else None
     report = evaluate(model, data, split, judge, prompts, name, bank_weight, list(durations or []))
     if out is not None:

@@ -134,6 +134,7 @@ def generation_quality(
     generated["bank_weight"] = model.generation.bank_weight if bank_weight is None else float(bank_weight)
     if model.bank_size == 0:
         generated["bank_weight"] = 0.0
+    generated["active_quantile"] = model.generation.active_quantile
     generated["per_dataset"] = _per_dataset(cache, pred, content, style)
 
     # matched real set: one random train window per prompt with the prompt's labels
