@@ -94,6 +94,21 @@ def test_target_positions_are_fk_of_the_served_window(cache: MotionCache) -> Non
         torch.testing.assert_close(batch["positions"], fk, atol=1e-5, rtol=0)
 
 
+def test_window_positions_are_fk_of_each_window_in_any_batching(cache: MotionCache) -> None:
+    idx = cache.window_indices("train")[:7]
+    own = cache.window_positions(idx, batch=3)  # batches of 3, 3, 1
+    for row, w in enumerate(idx.tolist()):
+        rot, tr = cache.windows(torch.tensor([w]))
+        offsets = cache.tensors["take_offsets"][cache.tensors["window_take"][w]]
+        fk = forward_kinematics(sixd_to_matrix(rot), tr, offsets[None, None], cache.skeleton.parents)
+        torch.testing.assert_close(own[row : row + 1], fk)
+    taller = 1.1 * cache.tensors["take_offsets"].mean(0)  # one skeleton for every window
+    rot, tr = cache.windows(idx)
+    fk = forward_kinematics(sixd_to_matrix(rot), tr, taller, cache.skeleton.parents)
+    torch.testing.assert_close(cache.window_positions(idx, taller, batch=4), fk)
+    assert cache.window_positions(idx[:0]).shape == (0, cache.window, len(cache.skeleton.parents), 3)
+
+
 def test_stats_are_computed_on_train_only(synthetic_cache: Path) -> None:
     dm = MotionDataModule(synthetic_cache, batch_size=4)
     stats = dm.stats

@@ -270,6 +270,25 @@ class MotionCache:
         idx = g[:, None] + torch.arange(self.window)[None]
         return canonical_window(self.tensors["rot6d"][idx], self.tensors["trans"][idx], self.tensors["yaw"][g])
 
+    def window_positions(
+        self, windows: torch.Tensor, offsets: torch.Tensor | None = None, batch: int = 256
+    ) -> torch.Tensor:
+        """World joint positions (N, T, J, 3), metres, of the canonical windows, by FK in batches.
+
+        ``offsets`` (J, 3): one skeleton for every window (e.g. a model's mean skeleton, as a
+        judge sees motion); None = each window's own take's bone lengths."""
+        from motionclip.data.fk import forward_kinematics
+
+        out = []
+        for s in range(0, len(windows), batch):
+            b = windows[s : s + batch]
+            rot, tr = self.windows(b)
+            off = self.tensors["take_offsets"][self.tensors["window_take"][b]][:, None] if offsets is None else offsets
+            out.append(forward_kinematics(sixd_to_matrix(rot), tr, off, self.skeleton.parents))
+        if not out:
+            return torch.zeros(0, self.window, len(self.skeleton.parents), 3)
+        return torch.cat(out)
+
     def summary(self) -> dict[str, Any]:
         """Counts per split/content/style and hours, for ``motionclip data info``."""
         t = self.tensors

@@ -332,14 +332,8 @@ def _realism(
     from motionclip.data.rotations import sixd_to_matrix
 
     feet = realism.foot_joints(model.skeleton)
-    parents = model.skeleton.parents
     offsets = model.offsets.cpu()
-    real_stats = []
-    for s in range(0, len(test_idx), 256):
-        rot, tr = cache.windows(test_idx[s : s + 256])
-        real_stats.append(
-            realism.window_stats(forward_kinematics(sixd_to_matrix(rot), tr, offsets, parents), cache.fps, feet)
-        )
-    real = {k: torch.cat([r[k] for r in real_stats]) for k in real_stats[0]}
-    gen = realism.window_stats(forward_kinematics(sixd_to_matrix(g_rot), g_tr, offsets, parents), cache.fps, feet)
+    real = realism.window_stats(cache.window_positions(test_idx, offsets), cache.fps, feet)
+    gen_pos = forward_kinematics(sixd_to_matrix(g_rot), g_tr, offsets, model.skeleton.parents)
+    gen = realism.window_stats(gen_pos, cache.fps, feet)
     return realism.compare(gen, content, real, cache.window_labels(test_idx)["content"], cache.contents)

@@ -112,11 +112,7 @@ class Judge(nn.Module):
 
 
 def _positions(judge: Judge, cache: MotionCache, idx: torch.Tensor) -> torch.Tensor:
-    out = []
-    for b in batches(idx, 512):
-        rot, tr = cache.windows(b)
-        out.append(forward_kinematics(sixd_to_matrix(rot), tr, judge.offsets, judge.parents).flatten(-2))
-    return torch.cat(out)
+    return cache.window_positions(idx, judge.offsets, batch=512).flatten(-2)
 
 
 @torch.no_grad()
