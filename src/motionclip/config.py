@@ -192,9 +192,13 @@ PRESETS: dict[str, list[str]] = {
         "loss.contrastive=0.1",
         # a pretrained decoder already moves its limbs; weigh the root path like a pose term
         "loss.trajectory=1.0",
-        # second differences of joint positions: against jitter and damped waves (the shipped
-        # checkpoint's last fine-tunes used 30, then 60)
-        "loss.acceleration=30",
+        # the loss of the shipped checkpoint's last fine-tunes (README, "The shipped checkpoint"):
+        # velocities and second differences weigh more than a pose (against damped waves and
+        # jitter), each joint's velocity in its own units, and each joint's phase-free mean speed
+        "loss.velocity=30",
+        "loss.acceleration=150",
+        "loss.limb_velocity=5",
+        "loss.limb_speed=20",
     ],
 }
 

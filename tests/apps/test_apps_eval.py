@@ -223,7 +223,7 @@ def test_study_config_applies_the_preset_before_overrides() -> None:
     from motionclip.config import PRESETS
 
     run = budget_config(["loss.text=0"], 7, ["train.seed=2"], preset="shipped")
-    assert "loss.acceleration=30" in PRESETS["shipped"] and run.loss.acceleration == 30
+    assert "loss.limb_speed=20" in PRESETS["shipped"] and run.loss.limb_speed == 20
     assert run.loss.text == 0 and run.train.seed == 2 and run.train.max_steps == 7
     with pytest.raises(MotionCLIPError, match="unknown preset"):
         budget_config([], 7, preset="nope")
