@@ -45,6 +45,9 @@ class TransformerConfig:
     # directions, so a unit text embedding then decodes exactly like a motion latent.
     # Checkpoints written before this option existed load with False.
     unit_latent: bool = True
+    # Std (frames) of a fixed Gaussian low-pass over time on the decoder's output, against
+    # frame-to-frame jitter (motionclip.model.smoothing); 0 = none, as in checkpoints before it.
+    output_smoothing: float = 0.0
 
 
 @dataclass
@@ -64,7 +67,7 @@ class GenerationConfig:
     top_k: int = 16
     temperature: float = 0.05
     pool: int = 16
-    active_quantile: float = 0.5
+    active_quantile: float = 0.25
 
 
 @dataclass
@@ -289,6 +292,8 @@ def _validate_layers(m: TransformerConfig) -> None:
         raise MotionCLIPError(f"model.dropout must be in [0, 1), got {m.dropout}")
     if m.activation not in ACTIVATIONS:
         raise MotionCLIPError(f"model.activation must be one of {', '.join(ACTIVATIONS)}, got {m.activation!r}")
+    if not (math.isfinite(m.output_smoothing) and 0.0 <= m.output_smoothing <= 10.0):
+        raise MotionCLIPError(f"model.output_smoothing must be in [0, 10] frames, got {m.output_smoothing}")
 
 
 def validate_model_config(m: TransformerConfig) -> None:

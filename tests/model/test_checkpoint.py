@@ -41,6 +41,19 @@ def test_save_load_round_trip_is_exact(tiny_model, tmp_path: Path) -> None:
     assert torch.equal(_outputs(motionclip.load(str(path)))[0], _outputs(again)[0])
 
 
+def test_output_smoothing_travels_with_the_checkpoint(tiny_model, tmp_path: Path) -> None:
+    plain = _outputs(tiny_model)[1]
+    tiny_model.config.architecture.output_smoothing = 1.0
+    try:
+        again = load_checkpoint(save_checkpoint(tiny_model, tmp_path / "smooth.safetensors"))
+    finally:
+        tiny_model.config.architecture.output_smoothing = 0.0
+    assert again.cfg.output_smoothing == 1.0
+    smooth = _outputs(again)[1]
+    jerk = lambda x: float((x[:, 2:] - 2 * x[:, 1:-1] + x[:, :-2]).abs().mean())  # noqa: E731
+    assert jerk(smooth) < 0.8 * jerk(plain)  # the loaded model decodes through the low-pass
+
+
 def test_run_folder_loads(tiny_checkpoint: Path) -> None:
     model = motionclip.load(str(tiny_checkpoint.parent))
     assert model.meta["training"]["global_step"] == 30
@@ -184,6 +197,7 @@ def test_training_state_files_are_not_pickles(tmp_path: Path, tiny_checkpoint: P
         (lambda m: m["config"].update(generation=[1]), "'generation'"),
         (lambda m: m["config"].update(trained_frames=3), "'trained_frames'"),
         (lambda m: m["config"].update(latent_norm=0), "'latent_norm'"),
+        (lambda m: m["config"]["architecture"].update(output_smoothing=-1.0), "model.output_smoothing"),
         (lambda m: m.pop("config"), "'config' must be an object"),
         (lambda m: m.pop("skeleton"), "'skeleton' must be an object"),
     ],

@@ -52,14 +52,14 @@ def test_neighbour_draw_skips_the_still_half_of_the_neighbours() -> None:
     order = (F.normalize(text, dim=-1) @ bank.T).argsort(dim=-1, descending=True)[0]
     activity = torch.ones(200)
     activity[order[:4]] = 0.01  # the four nearest are still (a take's lead-in / lead-out)
-    for seed in range(10):  # pool = top_k: only the active half of the 8 nearest
-        rows = pick_neighbours(text, bank, 2, 8, 0.05, seed, activity, pool=8)
+    for seed in range(10):  # pool = top_k, quantile 0.5: only the active half of the 8 nearest
+        rows = pick_neighbours(text, bank, 2, 8, 0.05, seed, activity, pool=8, active_quantile=0.5)
         assert set(rows[0].tolist()) <= set(order[4:8].tolist())
     # more samples than active neighbours: drawn with replacement, still only active ones
-    rows = pick_neighbours(text, bank, 6, 8, 0.05, 0, activity, pool=8)
+    rows = pick_neighbours(text, bank, 6, 8, 0.05, 0, activity, pool=8, active_quantile=0.5)
     assert set(rows[0].tolist()) <= set(order[4:8].tolist())
     # a wider pool: the 8 most similar active windows of the 64 nearest
-    rows = pick_neighbours(text, bank, 8, 8, 10.0, 0, activity, pool=64)
+    rows = pick_neighbours(text, bank, 8, 8, 10.0, 0, activity, pool=64, active_quantile=0.5)
     assert set(rows[0].tolist()) == set(order[4:12].tolist())
     # quantile 0, no activity, or all equally active: the plain draw among the top_k
     plain = pick_neighbours(text, bank, 4, 8, 0.05, 3)

@@ -16,6 +16,7 @@ from motionclip.data.motion import Motion
 from motionclip.data.rotations import sixd_to_matrix
 from motionclip.data.skeleton import Skeleton
 from motionclip.errors import MotionCLIPError, SkeletonError
+from motionclip.model.smoothing import smooth_time
 from motionclip.model.transformer import MotionDecoder, MotionEncoder
 
 if TYPE_CHECKING:
@@ -159,8 +160,12 @@ class MotionCLIP(nn.Module):
         return z
 
     def decode_normalised(self, z: torch.Tensor, frames: int, mask: torch.Tensor | None = None) -> torch.Tensor:
-        """z (B, D) -> standardised features (B, frames, F); ``mask`` as in the decoder."""
-        return self.decoder(self.decoder_input(z), frames, mask)
+        """z (B, D) -> standardised features (B, frames, F); ``mask`` as in the decoder.
+
+        With ``output_smoothing`` the features pass a fixed temporal low-pass
+        (:mod:`motionclip.model.smoothing`), in training as in generation."""
+        out = self.decoder(self.decoder_input(z), frames, mask)
+        return smooth_time(out, self.cfg.output_smoothing, mask)
 
     def decode_features(self, z: torch.Tensor, frames: int) -> tuple[torch.Tensor, torch.Tensor]:
         """z (B, D) -> rot6d (B, frames, J, 6), trans (B, frames, 3)."""

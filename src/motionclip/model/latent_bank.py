@@ -51,7 +51,7 @@ def pick_neighbours(
     seed: int,
     activity: torch.Tensor | None = None,
     pool: int = 16,
-    active_quantile: float = 0.5,
+    active_quantile: float = 0.25,
 ) -> torch.Tensor:
     """(N, samples) bank rows near each unit text (N, D): drawn without replacement from the
     ``top_k`` most similar, with probability softmax(cos / temperature).
