@@ -266,6 +266,12 @@ def _typed(cls: type, key: str, value: Any, default: Any) -> Any:
 ACTIVATIONS = ("gelu", "relu")
 
 
+def check_active_quantile(value: float, name: str = "generation.active_quantile") -> None:
+    """The neighbour draw's activity quantile: in [0, 1) (NaN is refused)."""
+    if not 0.0 <= value < 1.0:
+        raise MotionCLIPError(f"{name} must be in [0, 1), got {value}")
+
+
 def validate_generation_config(g: GenerationConfig) -> None:
     """Ranges of the decoding settings a checkpoint stores."""
     import math
@@ -278,12 +284,12 @@ def validate_generation_config(g: GenerationConfig) -> None:
         raise MotionCLIPError(f"generation.temperature must be > 0, got {g.temperature}")
     if g.pool < 1:
         raise MotionCLIPError(f"generation.pool must be >= 1, got {g.pool}")
-    if not (math.isfinite(g.active_quantile) and 0.0 <= g.active_quantile < 1.0):
-        raise MotionCLIPError(f"generation.active_quantile must be in [0, 1), got {g.active_quantile}")
+    check_active_quantile(g.active_quantile)
 
 
 def _validate_layers(m: TransformerConfig) -> None:
-    """The layer settings, checked alike for a training run and a checkpoint."""
+    """The architecture settings checked alike for a training run and a checkpoint (all but
+    the latent size, which a run takes from its backend)."""
     import math
 
     if m.num_layers < 1 or m.num_heads < 1 or m.ff_size < 1:

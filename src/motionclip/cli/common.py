@@ -62,10 +62,10 @@ def load_model(checkpoint: Path | None, backend_model: str | None = None) -> Mot
 
 def check_active_quantile(value: float | None) -> None:
     """Range of --active-quantile, checked before the model loads."""
-    if value is not None and not 0.0 <= value < 1.0:  # also rejects NaN
-        from motionclip.errors import MotionCLIPError
+    if value is not None:
+        from motionclip.config import check_active_quantile
 
-        raise MotionCLIPError(f"--active-quantile must be in [0, 1), got {value}")
+        check_active_quantile(value, "--active-quantile")
 
 
 def set_active_quantile(model: MotionCLIP, value: float | None) -> None:

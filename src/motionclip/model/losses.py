@@ -162,8 +162,9 @@ def normalised_reconstruction_losses(
         # per-joint units: every joint's frame-to-frame motion counts as much as its own
         # typical motion, so small idle motion (the arm that does not wave) is not damped
         s = scales.joint_speed.to(pos.device, pos.dtype)[:, None]
-        out["limb_velocity"] = _mse(_delta(pred_rel) / s, _delta(rel) / s, dm)
-        out["limb_speed"] = _speed_mismatch(_delta(pred_rel) / s, _delta(rel) / s, dm)
+        pred_step, step = _delta(pred_rel) / s, _delta(rel) / s
+        out["limb_velocity"] = _mse(pred_step, step, dm)
+        out["limb_speed"] = _speed_mismatch(pred_step, step, dm)
     return out
 
 
