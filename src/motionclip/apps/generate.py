@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from motionclip.apps.outputs import write_outputs
+from motionclip.apps.vocabulary import Closeness, closeness, notes
 from motionclip.config import LIMITS, Limits
 from motionclip.data.motion import Motion
 from motionclip.errors import MotionCLIPError
@@ -84,3 +86,37 @@ def generate_to_files(
     motions = generate(model, prompts, frames, samples, seed, bank_weight)
     captions = [p if samples == 1 else f"{p} ({k + 1})" for p in prompts for k in range(samples)]
     return write_outputs(motions, out, captions=captions, grid=grid)
+
+
+@dataclass
+class Generation:
+    """What :func:`generate_with_closeness` returns: the motions (as :func:`generate`) and,
+    per prompt, how close it is to the model's training descriptions (``apps.vocabulary``)."""
+
+    motions: list[Motion]
+    closeness: list[Closeness]
+
+    @property
+    def notes(self) -> list[str]:
+        """``note: ...`` lines of the prompts far from every training description."""
+        return notes(self.closeness)
+
+
+def prompt_closeness(model: MotionCLIP, texts: Sequence[str]) -> list[Closeness]:
+    """Per prompt: the nearest training descriptions (cosine in the text space) and a note
+    when it is far from all of them."""
+    return closeness(model, validate_prompts(texts))
+
+
+def generate_with_closeness(
+    model: MotionCLIP,
+    texts: Sequence[str],
+    frames: int | None = None,
+    samples: int = 1,
+    seed: int = 0,
+    bank_weight: float | None = None,
+) -> Generation:
+    """:func:`generate`, plus how close each prompt is to what the model was trained on."""
+    prompts = validate_prompts(texts)
+    motions = generate(model, prompts, frames, samples, seed, bank_weight)
+    return Generation(motions, closeness(model, prompts))

@@ -63,6 +63,11 @@ def generate(
     paths = generate_to_files(
         model, prompts, out, frames=frames, grid=grid, samples=samples, seed=seed, bank_weight=bank_weight
     )
+    from motionclip.apps.generate import prompt_closeness
+    from motionclip.apps.vocabulary import notes
+
+    for line in notes(prompt_closeness(model, prompts)):  # prompts far from every training description
+        err_console().print(line, markup=False, soft_wrap=True)
     print_paths(paths)
 
 
@@ -170,7 +175,7 @@ def classify(
     backend_model: BackendModelOpt = None,
 ) -> None:
     """Zero-shot recognition: rank class prompts by cosine to the motion (softmax of 100 x cosine)."""
-    from motionclip.apps.classify import check_request, to_json
+    from motionclip.apps.classify import check_request, far_note, to_json
     from motionclip.apps.classify import classify as run
 
     check_request(classes, top_k, file)  # before the model loads
@@ -178,8 +183,9 @@ def classify(
 
     mapping = read_joint_map(joint_map)
     preds = run(common.load_model(checkpoint, backend_model), str(file), classes, top_k, raw, mapping)
+    note = far_note(preds)  # every offered class far from the motion
     if as_json:
-        print(json.dumps({"file": str(file), "predictions": to_json(preds)}, indent=2))
+        print(json.dumps({"file": str(file), "predictions": to_json(preds), "note": note}, indent=2))
         return
     from rich.console import Console
     from rich.markup import escape
@@ -189,6 +195,8 @@ def classify(
     for p in preds:
         t.add_row(str(p.rank), escape(p.label), escape(p.prompt), f"{p.cosine:.3f}", f"{100 * p.probability:.1f}%")
     Console().print(t)
+    if note:
+        err_console().print(note, markup=False, soft_wrap=True)
 
 
 # ----------------------------------------------------------------------------- retrieve

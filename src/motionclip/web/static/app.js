@@ -24,6 +24,18 @@ function setStatus(text, error = false) {
   $('status').classList.toggle('error', error);
 }
 
+// Notes the API attaches (a prompt far from every training description); shown under the status.
+function showNotes(notes) {
+  const ul = $('notes');
+  ul.replaceChildren();
+  for (const text of [...new Set(notes.filter(Boolean))]) {
+    const li = document.createElement('li');
+    li.textContent = text;
+    ul.append(li);
+  }
+  ul.classList.toggle('hidden', !ul.childElementCount);
+}
+
 function prompts() {
   return $('prompt').value.split(/[;\n]+/).map((s) => s.trim()).filter(Boolean);
 }
@@ -64,6 +76,7 @@ async function run(event) {
   $('go').disabled = true;
   document.body.dataset.state = 'busy';
   setStatus('Generating…');
+  showNotes([]);
   const t0 = performance.now();
   try {
     let motions;
@@ -88,6 +101,7 @@ async function run(event) {
     $('play').textContent = 'Pause';
     viewerEl.dataset.figures = String(motions.length);
     listMotions(motions, mode !== 'interpolate', frames);
+    showNotes(motions.map((m) => m.note));
     const ms = Math.round(performance.now() - t0);
     setStatus(`${motions.length} motion${motions.length > 1 ? 's' : ''}, ${frames} frames at ${motions[0].fps} fps (${ms} ms). Drag to orbit, scroll to zoom.`);
     document.body.dataset.state = 'drawing'; // becomes 'playing' once the figures were drawn
@@ -108,6 +122,12 @@ async function classify(event) {
     for (const c of res.top) {
       const li = document.createElement('li');
       li.textContent = `${c.label} — ${(100 * c.probability).toFixed(1)}% (cos ${c.cosine.toFixed(3)})`;
+      out.append(li);
+    }
+    if (res.note) {
+      const li = document.createElement('li');
+      li.className = 'note';
+      li.textContent = res.note;
       out.append(li);
     }
   } catch (err) {
