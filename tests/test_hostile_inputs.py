@@ -206,3 +206,25 @@ def test_prepare_removes_the_temporary_of_a_killed_run(synthetic_root: Path, tmp
     other.write_bytes(b"x")
     prepare_dataset("bandai-namco", synthetic_root, out, DataConfig(window=30, stride=10), workers=1, progress=False)
     assert out.is_file() and not stale.exists() and other.exists()
+
+
+def test_nan_end_site_offset_is_refused_by_classify_and_render(tmp_path: Path) -> None:
+    """A NaN End Site offset once reached the renderer (and classify) as a NaN bone; the reader refuses it."""
+    from bvh_samples import CHAIN_BVH, write_text
+    from typer.testing import CliRunner
+
+    import motionclip
+    from motionclip.cli import app
+
+    bad = write_text(tmp_path / "nan-end.bvh", CHAIN_BVH.replace("OFFSET 0 0 5", "OFFSET nan 0 5"))
+    result = CliRunner().invoke(app, ["render", str(bad), "--out", str(tmp_path / "o.png")])
+    assert result.exit_code != 0 and isinstance(result.exception, MotionCLIPError)
+    assert "non-finite End Site offset nan 0 5" in str(result.exception)
+    assert not (tmp_path / "o.png").exists()
+    from motionclip.model.checkpoint import shipped_checkpoint
+
+    if not shipped_checkpoint().exists():
+        pytest.skip("no shipped checkpoint")
+    model = motionclip.load()
+    with pytest.raises(MotionCLIPError, match="non-finite End Site offset"):
+        motionclip.classify(model, str(bad), "walk,run")

@@ -10,27 +10,62 @@ Quick start::
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING, Any
 
+from motionclip.checks import check_bool, check_number, check_path, check_str
+from motionclip.data import canonical as _canonical
 from motionclip.data.bvh import read_bvh, write_bvh
-from motionclip.data.canonical import canonicalize, resample
 from motionclip.data.io import read_motion, write_motion
-from motionclip.data.motion import Motion
+from motionclip.data.motion import Motion, check_motion
 from motionclip.data.npz import read_npz, write_npz
 from motionclip.data.skeleton import Skeleton
-from motionclip.errors import MotionCLIPError
+from motionclip.errors import CheckpointError, MotionCLIPError, MotionFormatError
 
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:
+    import torch
+
     from motionclip.model.autoencoder import MotionCLIP
 
 
-def load(path: str | None = None, **kwargs: Any) -> MotionCLIP:
-    """Load a checkpoint (a directory or .safetensors file); no path = the shipped one."""
-    from motionclip.model.checkpoint import load_checkpoint
+def load(
+    path: str | os.PathLike[str] | None = None, device: str | torch.device = "cpu", backend_model: str | None = None
+) -> MotionCLIP:
+    """Load a checkpoint (a directory or .safetensors file); no path = the shipped one.
 
-    return load_checkpoint(path, **kwargs)
+    ``device``: where the model runs ("cpu", "cuda", "cuda:1", ...); ``backend_model``: where the
+    text backend's weights are, if not where the checkpoint says (a CLIP directory or hub id)."""
+    import torch
+
+    from motionclip.model.checkpoint import load_checkpoint
+    from motionclip.text.base import check_device
+
+    if path is not None:
+        path = check_path(path, error=CheckpointError)
+    if not isinstance(device, (str, torch.device)):
+        raise MotionCLIPError(f"device must be a device name such as 'cpu' or 'cuda', got {device!r}")
+    check_device(str(device))
+    if backend_model is not None:
+        check_str(backend_model, "backend_model")
+    return load_checkpoint(path, device=str(device), backend_model=backend_model)
+
+
+def canonicalize(motion: Motion, fps: float | None = 30.0, face_forward: bool = True) -> Motion:
+    """Resample to ``fps`` (None keeps it), move frame 0's root above the origin, face +Z
+    (:func:`motionclip.data.canonical.canonicalize`, with its arguments checked)."""
+    check_motion(motion)
+    if fps is not None:
+        check_number(fps, "fps", positive=True, error=MotionFormatError)
+    return _canonical.canonicalize(motion, fps, check_bool(face_forward, "face_forward"))
+
+
+def resample(motion: Motion, fps: float) -> Motion:
+    """Resample to ``fps``: slerp for rotations, linear for the root translation
+    (:func:`motionclip.data.canonical.resample`, with its arguments checked)."""
+    check_motion(motion)
+    return _canonical.resample(motion, check_number(fps, "fps", positive=True, error=MotionFormatError))
 
 
 # The applications, as the CLI and the web server run them (imported on first use, so that

@@ -8,25 +8,11 @@ from pathlib import Path
 
 from motionclip.apps.outputs import write_outputs
 from motionclip.apps.vocabulary import Closeness, closeness, notes
+from motionclip.checks import validate_prompts  # beside the text check the model API uses
 from motionclip.config import LIMITS, Limits
 from motionclip.data.motion import Motion
 from motionclip.errors import MotionCLIPError
 from motionclip.model.autoencoder import MotionCLIP
-
-
-def validate_prompts(texts: Sequence[str], limits: Limits = LIMITS) -> list[str]:
-    """Strip prompts and reject empty or absurdly long ones with a clear message."""
-    out = []
-    if not texts:
-        raise MotionCLIPError("give at least one text prompt")
-    for i, t in enumerate(texts):
-        t = (t or "").strip()
-        if not t:
-            raise MotionCLIPError(f"prompt {i + 1} is empty")
-        if len(t) > limits.max_text_chars:
-            raise MotionCLIPError(f"prompt {i + 1} is longer than {limits.max_text_chars} characters")
-        out.append(t)
-    return out
 
 
 def check_seconds(seconds: float, option: str = "--seconds", limits: Limits = LIMITS) -> float:

@@ -39,14 +39,18 @@ def data_prepare(
     stride: Annotated[int, typer.Option(help="Window stride in frames.")] = 20,
     fps: Annotated[float, typer.Option(help="Target frame rate.")] = 30.0,
     seed: Annotated[int, typer.Option(help="Split seed.")] = 0,
-    workers: Annotated[int | None, typer.Option(help="Reader processes (default: cores).")] = None,
+    workers: Annotated[int | None, typer.Option(help="Reader processes (default or 0: one per core, up to 8).")] = None,
 ) -> None:
     """Cut every take into windows, label, describe and split them; write one cache file."""
     from rich.markup import escape
 
+    from motionclip.checks import check_int
     from motionclip.config import DataConfig
     from motionclip.data.prepare import prepare_dataset
     from motionclip.data.sources import SourceOptions
+
+    if workers is not None:  # prepare_dataset reads None and 0 as one per core
+        check_int(workers, "--workers", minimum=0, note=" (0 = one per core)")
 
     cfg = DataConfig(fps=fps, window=window, stride=stride, seed=seed)
     opts = SourceOptions(labels=labels, annotations=annotations, body_model=body_model, up=up, joint_map=joint_map)
@@ -116,8 +120,10 @@ def data_render_frames(
 ) -> None:
     """Render one random frame per window and store its image embedding (the paper's image loss)."""
     from motionclip.apps.render_frames import render_frame_embeddings
+    from motionclip.checks import check_int
     from motionclip.text import get_backend
 
+    check_int(workers, "--workers")  # 1 = render in this process
     # no per-image disk cache: the output file is the cache of these embeddings
     emb_backend = get_backend(backend, model=clip_model, cache_dir=False)
     render_frame_embeddings(

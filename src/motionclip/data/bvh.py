@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import math
 import os
 import zlib
 from collections import Counter
@@ -20,7 +21,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from motionclip.data.motion import MAX_MOTION_CELLS, Motion
+from motionclip.checks import check_bool, check_int, check_number, check_path
+from motionclip.data.motion import MAX_MOTION_CELLS, Motion, check_euler_order, check_motion
 from motionclip.data.rotations import euler_to_matrix, matrix_to_euler
 from motionclip.data.skeleton import Skeleton
 from motionclip.errors import MotionFormatError
@@ -124,6 +126,9 @@ def _parse_hierarchy(lines: list[str], src: str) -> tuple[list[_Joint], int]:
                 raise MotionFormatError(f"{where}: OFFSET needs 3 numbers")
             if not stack:
                 raise MotionFormatError(f"{where}: OFFSET outside a joint")
+            if not all(math.isfinite(v) for v in values):
+                what = "End Site offset" if stack[-1] == -2 else f"OFFSET of joint {joints[stack[-1]].name!r}"
+                raise MotionFormatError(f"{where}: non-finite {what} {' '.join(tokens[1:4])}")
             if stack[-1] == -2:
                 owner = next((s for s in reversed(stack) if s >= 0), None)
                 if owner is not None:
@@ -240,9 +245,15 @@ def read_bvh(
             checked on the MOTION header, before the frames are parsed.
 
     Raises:
-        MotionFormatError: naming what is wrong with the file.
+        MotionFormatError: naming what is wrong with the file (or with an argument).
     """
-    p = Path(path)
+    p = check_path(path, error=MotionFormatError)
+    scale = check_number(scale, "scale", positive=True, error=MotionFormatError)
+    check_bool(fold_dummy_root, "fold_dummy_root", error=MotionFormatError)
+    if max_bytes is not None:
+        check_int(max_bytes, "max_bytes", error=MotionFormatError)
+    if max_cells is not None:
+        check_int(max_cells, "max_cells", error=MotionFormatError)
     src = str(p)
     lines = _read_text(p, max_bytes).splitlines()
     joints, motion_line = _parse_hierarchy(lines, src)
@@ -319,9 +330,9 @@ def _fmt(values: np.ndarray) -> str:
 
 def bvh_text(motion: Motion, scale: float = DEFAULT_SCALE, euler_order: str | None = None) -> str:
     """The BVH file contents for ``motion`` (lengths divided by ``scale``)."""
-    order = (euler_order or motion.euler_order).upper()
-    if sorted(order) != ["X", "Y", "Z"]:
-        raise MotionFormatError(f"Euler order must be a permutation of XYZ, got {order!r}")
+    check_motion(motion)
+    scale = check_number(scale, "scale", positive=True, error=MotionFormatError)
+    order = check_euler_order(motion.euler_order if euler_order is None else euler_order)
     sk = motion.skeleton
     rot_channels = " ".join(f"{a}rotation" for a in order)
     out = ["HIERARCHY"]
@@ -378,8 +389,8 @@ def write_bvh(
     motion: Motion, path: str | os.PathLike[str], scale: float = DEFAULT_SCALE, euler_order: str | None = None
 ) -> Path:
     """Write ``motion`` as BVH (gzip if the name ends in .gz), atomically."""
+    final = check_path(path, error=MotionFormatError)
     text = bvh_text(motion, scale, euler_order)
-    final = Path(path)
     with atomic_path(final) as tmp:
         if final.suffix == ".gz":
             with gzip.open(tmp, "wt", encoding="utf-8") as fh:

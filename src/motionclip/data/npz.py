@@ -20,7 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
-from motionclip.data.motion import MAX_MOTION_CELLS, Motion
+from motionclip.checks import check_path
+from motionclip.data.motion import MAX_MOTION_CELLS, Motion, check_motion
 from motionclip.data.skeleton import Skeleton
 from motionclip.errors import MotionCLIPError, MotionFormatError
 from motionclip.io_utils import atomic_path
@@ -31,7 +32,8 @@ REQUIRED_KEYS = ("joint_names", "parents", "offsets", "rotations", "root_transla
 
 def write_npz(motion: Motion, path: str | os.PathLike[str]) -> Path:
     """Write ``motion`` to ``path`` (.npz), atomically."""
-    final = Path(path)
+    check_motion(motion)
+    final = check_path(path, error=MotionFormatError)
     sk = motion.skeleton
     with atomic_path(final, suffix=".npz") as tmp:
         np.savez_compressed(
@@ -99,7 +101,7 @@ def _check_headers(p: Path) -> None:
 
 def read_npz(path: str | os.PathLike[str]) -> Motion:
     """Read a motion written by :func:`write_npz`; every array's dtype and shape is checked."""
-    p = Path(path)
+    p = check_path(path, error=MotionFormatError)
     if not p.exists():
         raise MotionFormatError(f"{p}: file not found")
     if not p.is_file():  # FIFOs, devices, folders
@@ -115,6 +117,8 @@ def read_npz(path: str | os.PathLike[str]) -> Motion:
                 joints, offsets = data["end_site_joints"], data["end_site_offsets"]
                 if offsets.shape != (len(joints), 3):
                     raise MotionFormatError(f"{p}: end_site_offsets must have shape ({len(joints)}, 3)")
+                if not np.isfinite(offsets).all():
+                    raise MotionFormatError(f"{p}: non-finite End Site offset in end_site_offsets")
                 end_sites = {int(j): tuple(float(v) for v in off) for j, off in zip(joints, offsets)}
             skeleton = Skeleton(
                 tuple(str(n) for n in data["joint_names"]),

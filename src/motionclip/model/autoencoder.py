@@ -9,10 +9,11 @@ from typing import TYPE_CHECKING, Any, overload
 import torch
 from torch import nn
 
+from motionclip.checks import check_int, check_number, check_real_tensor, check_texts
 from motionclip.config import LIMITS, GenerationConfig, ModelConfig, TransformerConfig
 from motionclip.data.canonical import canonicalize, resampled_length
 from motionclip.data.fk import forward_kinematics
-from motionclip.data.motion import Motion
+from motionclip.data.motion import Motion, check_motion
 from motionclip.data.rotations import sixd_to_matrix
 from motionclip.data.skeleton import Skeleton
 from motionclip.errors import MotionCLIPError, SkeletonError
@@ -29,9 +30,7 @@ RECENT_SEGMENTS = 3  # a long path never jumps back to one of its last 3 segment
 
 def check_bank_weight(weight: float) -> float:
     """The slerp weight between a text's embedding (0) and a training latent near it (1)."""
-    if not 0.0 <= weight <= 1.0:  # also rejects NaN
-        raise MotionCLIPError(f"bank weight must be between 0 and 1, got {weight}")
-    return float(weight)
+    return check_number(weight, "bank weight", minimum=0.0, maximum=1.0)  # also rejects NaN
 
 
 class MotionCLIP(nn.Module):
@@ -209,7 +208,12 @@ class MotionCLIP(nn.Module):
     @torch.no_grad()
     def encode_motion(self, motions: Motion | Sequence[Motion]) -> torch.Tensor:
         """(N, D) latents of motions (canonicalised to the model's fps and facing)."""
-        items = [motions] if isinstance(motions, Motion) else list(motions)
+        if isinstance(motions, Motion):
+            items = [motions]
+        elif isinstance(motions, Sequence) and not isinstance(motions, (str, bytes)):
+            items = [check_motion(m, f"motions[{i}]") for i, m in enumerate(motions)]
+        else:
+            items = [check_motion(motions, "motions")]  # raises, naming what was given
         if not items:
             raise MotionCLIPError("no motions to encode")
         rots, trs, lengths = [], [], []
@@ -239,14 +243,7 @@ class MotionCLIP(nn.Module):
 
     def encode_text(self, texts: str | Sequence[str]) -> torch.Tensor:
         """(N, D) L2-normalised text embeddings from the model's backend."""
-        items = [texts] if isinstance(texts, str) else list(texts)
-        for i, t in enumerate(items):
-            try:
-                if isinstance(t, str):
-                    t.encode("utf-8")
-            except UnicodeEncodeError:
-                raise MotionCLIPError(f"text {i + 1} is not valid Unicode (unpaired surrogate)") from None
-        return self.backend.encode_text(items)
+        return self.backend.encode_text(check_texts(texts))
 
     def text_latent(self, texts: str | Sequence[str]) -> torch.Tensor:
         """(N, D) decodable latents for texts: unit text embeddings scaled to the mean
@@ -321,9 +318,8 @@ class MotionCLIP(nn.Module):
     def _bank_weight(self, samples: int, bank_weight: float | None) -> float:
         """The slerp weight generation uses (0 = direct text decoding), after checking the
         arguments: ``samples`` >= 1, weight in [0, 1], several samples need a bank."""
-        if samples < 1:
-            raise MotionCLIPError(f"samples must be >= 1, got {samples}")
-        weight = check_bank_weight(self.generation.bank_weight if bank_weight is None else float(bank_weight))
+        check_int(samples, "samples")
+        weight = check_bank_weight(self.generation.bank_weight if bank_weight is None else bank_weight)
         if self.bank_size == 0:
             if samples > 1:
                 raise MotionCLIPError("this checkpoint has no latent bank, so it gives one motion per prompt")
@@ -358,10 +354,8 @@ class MotionCLIP(nn.Module):
     @torch.no_grad()
     def decode(self, z: torch.Tensor, frames: int | None = None) -> list[Motion]:
         """Decode latents (N, D) or (D,) into motions on the model's skeleton."""
-        frames = self.window if frames is None else int(frames)
-        if frames < 1 or frames > self.cfg.max_frames:
-            raise MotionCLIPError(f"frames must be between 1 and {self.cfg.max_frames}, got {frames}")
-        z = torch.as_tensor(z, dtype=torch.float32)
+        frames = self.window if frames is None else check_int(frames, "frames", 1, self.cfg.max_frames)
+        z = check_real_tensor(z, "z")
         if z.ndim == 1:
             z = z[None]
         if z.ndim != 2 or z.shape[1] != self.latent_dim:
@@ -376,7 +370,10 @@ class MotionCLIP(nn.Module):
         return [Motion(self.skeleton, mats[i], tr[i].cpu(), self.fps) for i in range(len(z))]
 
     def reconstruct(self, motion: Motion, frames: int | None = None) -> Motion:
-        """Encode then decode a motion (canonical form)."""
+        """Encode then decode a motion (canonical form); ``frames`` None = as many as it has at the model's fps."""
+        check_motion(motion)
+        if frames is not None:
+            check_int(frames, "frames", 1, self.cfg.max_frames)
         return self.decode(self.encode_motion(motion), frames or len(canonicalize(motion, fps=self.fps)))[0]
 
     @overload
@@ -402,15 +399,32 @@ class MotionCLIP(nn.Module):
     ) -> Motion | list[Motion]:
         """Text -> motion. One prompt and one sample give a Motion, otherwise a list
         (prompt-major). Same seed, same motions; see :meth:`generation_latents`."""
-        n = self.window if frames is None else int(frames)
+        n, samples, seed = self._check_generation(text, frames, samples, seed, bank_weight)
         if n > max(self.window, self.trained_frames):
-            longest = int(MAX_GENERATE_SECONDS * self.fps)
-            if n > longest:
-                raise MotionCLIPError(f"frames must be between 1 and {longest} ({MAX_GENERATE_SECONDS:g} s), got {n}")
             motions = self._generate_long(text, n, samples, seed, bank_weight)
         else:
-            motions = self.decode(self.generation_latents(text, samples, seed, bank_weight), frames)
+            motions = self.decode(self.generation_latents(text, samples, seed, bank_weight), n)
         return motions[0] if isinstance(text, str) and samples == 1 else motions
+
+    def _check_generation(
+        self, text: Any, frames: Any, samples: Any, seed: Any, bank_weight: Any
+    ) -> tuple[int, int, int]:
+        """The arguments of :meth:`generate`, before any work: texts, frames in 1..the longest
+        (:data:`MAX_GENERATE_SECONDS`; None = the window), samples >= 1, a seed in [0, 2**63),
+        a bank weight in [0, 1]. Returns frames, samples and seed as ints."""
+        check_texts(text)
+        longest = max(int(MAX_GENERATE_SECONDS * self.fps), self.window, self.trained_frames)
+        n = (
+            self.window
+            if frames is None
+            else check_int(frames, "frames", 1, longest, note=f" ({longest / self.fps:g} s)")
+        )
+        if bank_weight is not None:
+            check_bank_weight(bank_weight)
+        seed = check_int(seed, "seed", minimum=0)
+        if seed >= 2**63:
+            raise MotionCLIPError(f"seed must be below 2**63, got {seed}")
+        return n, check_int(samples, "samples"), seed
 
     @torch.no_grad()
     def _generate_long(
