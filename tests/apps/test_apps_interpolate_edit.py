@@ -7,6 +7,7 @@ import math
 import pytest
 import torch
 
+from motionclip.apps import compose as co
 from motionclip.apps import edit as ed
 from motionclip.apps.interpolate import interpolate, interpolate_latents, interpolate_to_files
 from motionclip.apps.sources import match_norm, resolve
@@ -89,16 +90,27 @@ def test_style_edit_of_a_motion_rescales_text_terms(model, motion_files) -> None
 
 
 def test_compose_upper_and_lower_body(model, motion_files, tmp_path) -> None:
+    """Per-joint composition: root, heading and legs of the lower motion, the chosen arms of the upper."""
     r1 = ed.compose(model, "a person waves the left hand", "a person walks", scale=1.0, frames=10)
-    r2 = ed.compose(model, "a person waves the left hand", "a person walks", scale=2.0, frames=10)
-    z = model.text_latent(["a person walks", "a person stands still", "a person waves the left hand"])
-    z[0] = model.generation_latents(["a person walks"])[0]
-    assert torch.allclose(r1.z, z[0] + z[2] - z[1], atol=1e-5)
-    assert torch.allclose(r2.z - z[0], 2 * (r1.z - z[0]), atol=1e-5)
+    walk, wave = model.generate("a person walks", 10), model.generate("a person waves the left hand", 10)
+    names = model.skeleton.names
+    assert r1.composition is not None and r1.composition.limbs
+    assert torch.equal(r1.motion.root_translation, walk.root_translation)
+    legs = [names.index(n) for n in ("Hips", "UpperLeg_L", "LowerLeg_L", "Foot_R", "Toes_R")]
+    assert torch.equal(r1.motion.rotations[:, legs], walk.rotations[:, legs])
+    parts = co.body_parts(model.skeleton)
+    for name in r1.composition.limbs:
+        limb = list(parts.limbs[parts.names.index(name)])
+        assert torch.allclose(r1.motion.rotations[:, limb], wave.rotations[:, limb], atol=1e-5)
+    r0 = ed.compose(model, "a person waves the left hand", "a person walks", scale=0.0, frames=10)
+    assert torch.allclose(r0.motion.rotations, walk.rotations, atol=1e-5)
+    assert r1.summary().startswith("composed: lower body + root from 'a person walks'")
     paths = ed.write_edit(model, r1, tmp_path / "c.bvh")
     assert len(read_motion(paths[0])) == 10
     mp4 = ed.write_edit(model, r1, tmp_path / "c.mp4", grid=True)
     assert mp4[0].stat().st_size > 0
+    r2 = ed.compose(model, "a person waves the left hand", str(motion_files["walk"]))
+    assert len(r2.motion) == 30  # a motion file as the lower body keeps its length
 
 
 def test_edit_input_errors(model, tmp_path) -> None:

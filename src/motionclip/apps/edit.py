@@ -16,11 +16,15 @@ direction E("a proud person moves") - E("a person moves"): the same sentence wit
 without the style, which isolates the style like the paper's "Walk old" - "Walk".
 
 Body-part composition (``compose``): the paper's "walk - standing + drink from mug" keeps
-the lower body of the base and takes the upper body of an action performed in place.
-Here base = ``--lower``, end = ``--upper`` and start = ``--neutral`` (default "a person
-stands still"): subtracting the neutral standing pose from the upper-body action leaves
-only what its upper body adds, and that is added to the lower-body motion. No joints are
-copied; the decoder produces the whole body from the edited latent.
+the lower body of one motion and takes the upper body of an action performed in place. The
+paper does it by latent arithmetic; with the Bandai Namco data that latent decodes to one of
+the two actions (nothing in the data walks and waves at once), so here both inputs are
+decoded (or read, for files) and combined joint by joint (:mod:`motionclip.apps.compose`):
+root path, heading and legs from ``--lower``; the upper-body limbs ``--upper`` moves
+(compared with ``--neutral``'s motion when given, else with the lower-body motion) from
+``--upper``; the spine blended between them. ``scale`` is the upper motion's weight on those
+joints (0 = the lower motion unchanged, 1 = the upper motion's rotations). The Edit's
+latent is the encoder's latent of the composed motion.
 
 Mixed inputs: text embeddings are unit vectors and motion latents are not, so terms of the
 other modality than the base are rescaled to the base's norm (``sources.match_norm``).
@@ -33,9 +37,11 @@ from pathlib import Path
 
 import torch
 
+from motionclip.apps.compose import Composition, body_parts, combine, fit_length, gesture_limbs
 from motionclip.apps.outputs import check_output, write_outputs
-from motionclip.apps.sources import Source, match_norm, resolve
+from motionclip.apps.sources import Source, latent_on_model, match_norm, resolve
 from motionclip.config import LIMITS, Limits
+from motionclip.data.canonical import resample
 from motionclip.data.labels import style_prompt
 from motionclip.data.motion import Motion
 from motionclip.errors import MotionCLIPError
@@ -67,16 +73,26 @@ def style_text(spec: str) -> str:
 
 @dataclass
 class Edit:
-    """An edit's inputs (base, start, end), its latent and the decoded motion."""
+    """An edit's inputs (base, start, end), its latent and the decoded motion; a composition
+    (``compose``) also says what it took from which input."""
 
     base: Source
     start: Source
     end: Source
     z: torch.Tensor
     motion: Motion
+    composition: Composition | None = None
 
     def captions(self) -> list[str]:
+        if self.composition is not None:
+            return [f"lower: {self.base.label}", f"reference: {self.start.label}", f"upper: {self.end.label}", "result"]
         return [f"base: {self.base.label}", f"- {self.start.label}", f"+ {self.end.label}", "result"]
+
+    def summary(self, scale: float = 1.0) -> str:
+        """One line saying what was done (the CLI prints it)."""
+        if self.composition is not None:
+            return self.composition.line() + ("" if scale == 1 else f", weight {scale:g}")
+        return f"z' = [{self.base.label}] + {scale:g} * ([{self.end.label}] - [{self.start.label}])"
 
 
 def _apply(model: MotionCLIP, base: Source, start: Source, end: Source, scale: float, frames: int | None) -> Edit:
@@ -122,16 +138,37 @@ def compose(
     allow_files: bool = True,
     joint_map: dict[str, str] | None = None,
 ) -> Edit:
-    """Upper body of ``upper`` on the lower body of ``lower``: ``z_lower + s (z_upper - z_neutral)``;
-    ``neutral`` None or empty = ``NEUTRAL_POSE``."""
+    """Upper body of ``upper`` on the root, heading and legs of ``lower``, per joint (see the
+    module docstring); ``neutral`` None or empty: the gesture's limbs are those that differ
+    from the lower-body motion (else from ``neutral``'s motion); ``scale`` weighs the upper
+    motion on them."""
     check_scale(scale)
 
-    def side(spec: str, decodable: bool = True) -> Source:
-        return resolve(model, spec, decodable, allow_files=allow_files, joint_map=joint_map)
+    def side(spec: str) -> Source:
+        return resolve(model, spec, True, allow_files=allow_files, joint_map=joint_map)
 
-    base = side(lower)
-    terms = side(neutral or NEUTRAL_POSE, decodable=False), side(upper, decodable=False)
-    return _apply(model, base, *terms, scale, frames)
+    base, end = side(lower), side(upper)
+    start = side(neutral) if neutral else resolve(model, NEUTRAL_POSE, False, allow_files=allow_files)
+    if frames is None:
+        frames = model.window
+        if base.motion is not None:
+            frames = min(model.cfg.max_frames, max(1, int(round(base.motion.duration * model.fps))))
+    lower_motion, upper_motion = _motion_of(model, base, frames), _motion_of(model, end, frames)
+    parts = body_parts(model.skeleton)
+    reference = _motion_of(model, start, frames) if neutral else lower_motion
+    limbs = gesture_limbs(upper_motion, reference, parts) or list(range(len(parts.limbs)))  # asked: the upper body
+    motion = combine(lower_motion, upper_motion, limbs, scale, parts)
+    composition = Composition(base.label, end.label, tuple(parts.names[i] for i in limbs), motion)
+    return Edit(base, start, end, latent_on_model(model, motion), motion, composition)
+
+
+def _motion_of(model: MotionCLIP, source: Source, frames: int) -> Motion:
+    """A source's motion, ``frames`` long at the model's rate: a file's own (cut, or its last
+    frame held), a text's as ``generate`` decodes it."""
+    if source.motion is not None:
+        return fit_length(resample(source.motion, model.fps), frames)
+    out = model.generate([source.label], frames)
+    return out[0]
 
 
 def write_edit(model: MotionCLIP, result: Edit, out: str | Path, grid: bool = False) -> list[Path]:

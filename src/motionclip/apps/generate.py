@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from motionclip.apps.compose import Composition, Split, compose_samples, split_prompt
 from motionclip.apps.outputs import write_outputs
-from motionclip.apps.vocabulary import Closeness, closeness, notes
+from motionclip.apps.vocabulary import Closeness, closeness, default_split, notes
 from motionclip.checks import validate_prompts  # beside the text check the model API uses
 from motionclip.config import LIMITS, Limits
 from motionclip.data.motion import Motion
@@ -45,12 +46,40 @@ def generate(
     samples: int = 1,
     seed: int = 0,
     bank_weight: float | None = None,
+    compose: bool = True,
 ) -> list[Motion]:
-    """``samples`` motions per prompt (prompt-major), reproducible by ``seed``."""
+    """``samples`` motions per prompt (prompt-major), reproducible by ``seed``. With ``compose``
+    a prompt joining a locomotion and an upper-body action ("a person walks while waving the
+    right hand") is decoded part by part and combined per body part (``apps.compose``)."""
+    return generate_composed(model, texts, frames, samples, seed, bank_weight, compose)[0]
+
+
+def generate_composed(
+    model: MotionCLIP,
+    texts: Sequence[str],
+    frames: int | None = None,
+    samples: int = 1,
+    seed: int = 0,
+    bank_weight: float | None = None,
+    compose: bool = True,
+) -> tuple[list[Motion], list[Composition | None]]:
+    """:func:`generate`'s motions and, per prompt, what was composed (None: decoded whole)."""
     prompts = validate_prompts(texts)
     validate_samples(samples, seed)
-    motions = model.generate(prompts, frames, samples, seed, bank_weight)
-    return [motions] if isinstance(motions, Motion) else motions
+    out = model.generate(prompts, frames, samples, seed, bank_weight)
+    motions = [out] if isinstance(out, Motion) else list(out)
+    compositions: list[Composition | None] = [None] * len(prompts)
+    for i, prompt in enumerate(prompts):
+        split = split_prompt(prompt) if compose else None
+        if split is None:
+            continue
+        parts = model.generate([split.first, split.second], frames, samples, seed, bank_weight)
+        composed = compose_samples(split, parts[:samples], parts[samples:])
+        if composed is None:
+            continue
+        motions[i * samples : (i + 1) * samples] = [c.motion for c in composed]
+        compositions[i] = composed[0]
+    return motions, compositions
 
 
 def generate_to_files(
@@ -62,14 +91,21 @@ def generate_to_files(
     samples: int = 1,
     seed: int = 0,
     bank_weight: float | None = None,
+    log: Callable[[str], None] | None = None,
 ) -> list[Path]:
+    """:func:`generate` into files; ``log`` receives a ``composed: ...`` line per composed prompt."""
     from motionclip.apps.outputs import output_kind
     from motionclip.io_utils import check_output_path
 
     prompts = validate_prompts(texts)
     output_kind(out)
     check_output_path(out)  # before generating
-    motions = generate(model, prompts, frames, samples, seed, bank_weight)
+    motions, compositions = generate_composed(model, prompts, frames, samples, seed, bank_weight)
+    if log is not None:
+        for line in [c.line() for c in compositions if c is not None] + notes(
+            composed_closeness(model, prompts, compositions)
+        ):
+            log(line)
     captions = [p if samples == 1 else f"{p} ({k + 1})" for p in prompts for k in range(samples)]
     return write_outputs(motions, out, captions=captions, grid=grid)
 
@@ -81,17 +117,34 @@ class Generation:
 
     motions: list[Motion]
     closeness: list[Closeness]
+    compositions: list[Composition | None] = field(default_factory=list)  # per prompt; None: decoded whole
 
     @property
     def notes(self) -> list[str]:
         """``note: ...`` lines of the prompts far from every training description."""
         return notes(self.closeness)
 
+    @property
+    def composed(self) -> list[str]:
+        """``composed: ...`` lines of the prompts decoded part by part."""
+        return [c.line() for c in self.compositions if c is not None]
+
 
 def prompt_closeness(model: MotionCLIP, texts: Sequence[str]) -> list[Closeness]:
     """Per prompt: the nearest training descriptions (cosine in the text space) and a note
     when it is far from all of them."""
     return closeness(model, validate_prompts(texts))
+
+
+def composed_closeness(
+    model: MotionCLIP, prompts: Sequence[str], compositions: Sequence[Composition | None]
+) -> list[Closeness]:
+    """:func:`prompt_closeness`, a composed prompt judged by its farther part."""
+    splits = [
+        Split(p, c.lower, c.upper, "composed") if c is not None else default_split(p)
+        for p, c in zip(prompts, compositions)
+    ]
+    return closeness(model, prompts, splits=splits)
 
 
 def generate_with_closeness(
@@ -104,5 +157,5 @@ def generate_with_closeness(
 ) -> Generation:
     """:func:`generate`, plus how close each prompt is to what the model was trained on."""
     prompts = validate_prompts(texts)
-    motions = generate(model, prompts, frames, samples, seed, bank_weight)
-    return Generation(motions, closeness(model, prompts))
+    motions, compositions = generate_composed(model, prompts, frames, samples, seed, bank_weight)
+    return Generation(motions, composed_closeness(model, prompts, compositions), compositions)

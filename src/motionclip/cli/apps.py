@@ -60,14 +60,13 @@ def generate(
     model = common.load_model(checkpoint, backend_model)
     common.set_active_quantile(model, active_quantile)
     frames = duration_frames(model, frames, seconds)
-    paths = generate_to_files(
-        model, prompts, out, frames=frames, grid=grid, samples=samples, seed=seed, bank_weight=bank_weight
-    )
-    from motionclip.apps.generate import prompt_closeness
-    from motionclip.apps.vocabulary import notes
 
-    for line in notes(prompt_closeness(model, prompts)):  # prompts far from every training description
+    def log(line: str) -> None:  # "composed: ..." and "note: ..." (a prompt far from every training description)
         err_console().print(line, markup=False, soft_wrap=True)
+
+    paths = generate_to_files(
+        model, prompts, out, frames=frames, grid=grid, samples=samples, seed=seed, bank_weight=bank_weight, log=log
+    )
     print_paths(paths)
 
 
@@ -120,7 +119,9 @@ def edit(
     sub: Annotated[str | None, typer.Option(help="Style to remove (default: neutral 'normal').")] = None,
     upper: Annotated[str | None, typer.Option(help="Compose: upper-body action (file or text).")] = None,
     lower: Annotated[str | None, typer.Option(help="Compose: lower-body motion (file or text).")] = None,
-    neutral: Annotated[str | None, typer.Option(help="Compose: neutral pose subtracted from --upper.")] = None,
+    neutral: Annotated[
+        str | None, typer.Option(help="Compose: reference for which limbs --upper moves (default: --lower).")
+    ] = None,
     scale: Annotated[float, typer.Option(help="Edit strength s in z + s * (end - start).")] = 1.0,
     out: OutOpt = Path("edit.bvh"),
     frames: FramesOpt = None,
@@ -157,9 +158,7 @@ def edit(
         result = ed.compose(model, upper, lower, neutral, scale, frames, joint_map=mapping)  # type: ignore[arg-type]
     from rich.markup import escape
 
-    err_console().print(
-        escape(f"z' = [{result.base.label}] + {scale:g} * ([{result.end.label}] - [{result.start.label}])")
-    )
+    err_console().print(escape(result.summary(scale)), soft_wrap=True)  # the analogy, or what was composed
     print_paths(ed.write_edit(model, result, out, grid))
 
 
