@@ -34,19 +34,23 @@ def check_output_path(path: str | os.PathLike[str]) -> Path:
 def atomic_path(path: str | os.PathLike[str], suffix: str | None = None) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; move it into place only on success.
 
-    Writers that fail half-way therefore never leave a truncated file under the final
-    name (the temporary file is removed instead). File-system failures (a folder in the
-    way, read-only, disk full) become one-line ``MotionCLIPError``s naming ``path``.
+    The one atomic writer of the package (motions, videos, images, safetensors files, JSON).
+    ``path`` is checked first (:func:`check_output_path`: a folder in the way, a folder that is
+    not writable). Writers that fail half-way never leave a truncated file under the final name:
+    the temporary file is removed, and so are the folders this call created for it. File-system
+    failures (read-only, disk full) become one-line ``MotionCLIPError``s naming ``path``.
     """
     from motionclip.errors import MotionCLIPError
 
     final = check_output_path(path)
+    created = _missing_folders(final.parent)
     try:
         final.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(
             prefix=f".{final.name[:200]}.", suffix=suffix if suffix is not None else final.suffix, dir=final.parent
         )
     except OSError as exc:
+        _remove_folders(created)
         raise MotionCLIPError(f"{final}: cannot write ({exc.strerror or exc})") from None
     os.close(fd)
     tmp_path = Path(tmp)
@@ -58,10 +62,30 @@ def atomic_path(path: str | os.PathLike[str], suffix: str | None = None) -> Iter
         os.replace(tmp_path, final)
     except OSError as exc:
         tmp_path.unlink(missing_ok=True)
+        _remove_folders(created)
         raise MotionCLIPError(f"{final}: cannot write ({exc.strerror or exc})") from None
     except BaseException:
         tmp_path.unlink(missing_ok=True)
+        _remove_folders(created)
         raise
+
+
+def _missing_folders(folder: Path) -> list[Path]:
+    """The folders ``folder.mkdir(parents=True)`` would create, deepest first."""
+    missing = []
+    while not folder.exists() and folder != folder.parent:
+        missing.append(folder)
+        folder = folder.parent
+    return missing
+
+
+def _remove_folders(folders: list[Path]) -> None:
+    """Remove folders a failed write created (deepest first), as long as they are empty."""
+    for folder in folders:
+        try:
+            folder.rmdir()
+        except OSError:
+            return
 
 
 def atomic_write_text(path: str | os.PathLike[str], text: str) -> None:

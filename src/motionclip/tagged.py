@@ -55,8 +55,9 @@ class TaggedFormat:
 
 
 DATASET_CACHE = TaggedFormat("motionclip-dataset", "dataset cache", "motionclip-dataset", legacy_key=LEGACY_KEY)
+# v3: the same header as v2, and every tensor of the model is stored (v2 files may lack bank_activity)
 MODEL_CHECKPOINT = TaggedFormat(
-    "motionclip-checkpoint", "model checkpoint", "motionclip-checkpoint", version=2, legacy_key=LEGACY_KEY
+    "motionclip-checkpoint", "model checkpoint", "motionclip-checkpoint", version=3, legacy_key=LEGACY_KEY
 )
 TRAINING_CHECKPOINT = TaggedFormat(
     "motionclip-train-state", "training checkpoint", "motionclip-train-state", untagged=True

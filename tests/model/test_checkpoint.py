@@ -252,7 +252,7 @@ def test_bad_v1_checkpoint_metadata_fails_at_load(tmp_path, edit, message) -> No
 
 
 def test_v1_checkpoint_becomes_a_complete_config(tmp_path) -> None:  # noqa: ANN001
-    """A v1 checkpoint loads into a whole ModelConfig, and saved again it is v2 and equal."""
+    """A v1 checkpoint loads into a whole ModelConfig, and saved again it is in the current format and equal."""
     from v1_checkpoint import write_v1
 
     from motionclip.model.checkpoint import load_checkpoint, shipped_checkpoint
@@ -262,8 +262,8 @@ def test_v1_checkpoint_becomes_a_complete_config(tmp_path) -> None:  # noqa: ANN
     cfg = old.config
     assert (cfg.backend, cfg.fps, cfg.window, cfg.latent_dim) == ("minilm", old.fps, old.window, 384)
     assert cfg.trained_frames >= cfg.window and cfg.latent_norm > 0
-    again = load_checkpoint(save_checkpoint(old, tmp_path / "v2.safetensors"))
-    assert again.meta["format"] == MODEL_CHECKPOINT.tag == "motionclip-checkpoint-v2"
+    again = load_checkpoint(save_checkpoint(old, tmp_path / "v3.safetensors"))
+    assert again.meta["format"] == MODEL_CHECKPOINT.tag == "motionclip-checkpoint-v3"
     assert again.config == old.config
     z = torch.nn.functional.normalize(torch.randn(1, 384, generator=torch.Generator().manual_seed(0)), dim=-1)
     torch.testing.assert_close(again.decode(z, 20)[0].rotations, old.decode(z, 20)[0].rotations)
@@ -284,3 +284,107 @@ def test_nan_weights_fail_at_load(tiny_checkpoint, tmp_path) -> None:  # noqa: A
     save_file(state, str(tmp_path / "nan.safetensors"), metadata=meta)
     with pytest.raises(CheckpointError, match="NaN"):
         load_checkpoint(tmp_path / "nan.safetensors")
+
+
+def _retagged(src: Path, dst: Path, tag: str, state: dict[str, torch.Tensor]) -> Path:
+    """``state`` under ``src``'s header, with the format tag ``tag`` (an older v2 file, a damaged v3 one)."""
+    meta = dict(read_metadata(src), format=tag)
+    return _rewrite(src, dst, state=state, meta=json.dumps(meta))
+
+
+def test_a_current_checkpoint_must_hold_exactly_the_models_tensors(tiny_checkpoint: Path, tmp_path: Path) -> None:
+    """Format v3: no tensor may be missing (bank_activity was filled with zeros before), extra or misshapen."""
+    state = load_file(str(tiny_checkpoint))
+    n = state["bank_activity"].shape[0]
+    assert read_metadata(tiny_checkpoint)["format"] == "motionclip-checkpoint-v3" and n > 0
+    cases = {
+        "no_activity": (
+            {k: v for k, v in state.items() if k != "bank_activity"},
+            "checkpoint does not match the model: missing tensor 'bank_activity'",
+        ),
+        "no_bank": (
+            {k: v for k, v in state.items() if not k.startswith("bank_")},
+            "checkpoint does not match the model: missing tensors 'bank_codes', 'bank_scale', 'bank_take' and 2 more",
+        ),
+        "extra": (
+            {**state, "decoder.extra": torch.zeros(2)},
+            "checkpoint does not match the model: unexpected tensor 'decoder.extra' (not part of this model)",
+        ),
+        "shape": (
+            {**state, "bank_activity": torch.zeros(n + 1)},
+            f"checkpoint does not match the model: tensor 'bank_activity' has shape ({n + 1},), the model needs ({n},)",
+        ),
+        "dtype": (
+            {**state, "bank_take": state["bank_take"].float()},
+            "checkpoint does not match the model: tensor 'bank_take' is float32, the model needs int32",
+        ),
+    }
+    for name, (bad_state, message) in cases.items():
+        bad = _rewrite(tiny_checkpoint, tmp_path / f"{name}.safetensors", state=bad_state)
+        with pytest.raises(CheckpointError) as err:
+            load_checkpoint(bad)
+        assert str(err.value) == f"{bad}: {message}", name
+
+
+def test_older_formats_may_lack_only_the_tensors_they_predate(tiny_checkpoint: Path, tmp_path: Path) -> None:
+    """v2 files were written before bank_activity existed (the shipped checkpoints of that time); v1 files
+    also before the latent bank. Anything else missing is refused in those formats too."""
+    from v1_checkpoint import write_v1
+
+    state = load_file(str(tiny_checkpoint))
+    no_activity = {k: v for k, v in state.items() if k != "bank_activity"}
+    v2 = load_checkpoint(
+        _retagged(tiny_checkpoint, tmp_path / "v2.safetensors", "motionclip-checkpoint-v2", no_activity)
+    )
+    assert v2.bank_size == state["bank_codes"].shape[0] and not bool(v2.bank_activity.any())
+    no_bank = {k: v for k, v in state.items() if not k.startswith("bank_")}
+    bad = _retagged(tiny_checkpoint, tmp_path / "v2-no-bank.safetensors", "motionclip-checkpoint-v2", no_bank)
+    with pytest.raises(CheckpointError, match="missing tensors 'bank_codes', 'bank_scale', 'bank_take' and 1 more$"):
+        load_checkpoint(bad)
+
+    v1 = write_v1(tiny_checkpoint, tmp_path / "v1.safetensors")
+    assert load_checkpoint(_rewrite_v1(v1, tmp_path / "v1-no-bank.safetensors", no_bank)).bank_size == 0
+    half_bank = {k: v for k, v in no_activity.items() if k != "bank_scale"}
+    bad = _rewrite_v1(v1, tmp_path / "v1-half-bank.safetensors", half_bank)
+    with pytest.raises(CheckpointError, match="missing tensor 'bank_scale'$"):
+        load_checkpoint(bad)
+    no_head = {k: v for k, v in no_bank.items() if k != "decoder.head.weight"}
+    with pytest.raises(CheckpointError, match="missing tensor 'decoder.head.weight'$"):
+        load_checkpoint(_rewrite_v1(v1, tmp_path / "v1-no-head.safetensors", no_head))
+
+
+def _rewrite_v1(v1: Path, dst: Path, state: dict[str, torch.Tensor]) -> Path:
+    from safetensors import safe_open
+
+    with safe_open(str(v1), framework="pt") as fh:
+        header = fh.metadata()
+    save_file(state, str(dst), metadata=header)
+    return dst
+
+
+def test_replace_metadata_keeps_every_tensor_byte_for_byte(tiny_model, tmp_path: Path) -> None:
+    from motionclip.model.checkpoint import replace_metadata
+
+    path = save_checkpoint(tiny_model, tmp_path / "m.safetensors", extra={"note": "/home/someone/secret"})
+    before = load_file(str(path))
+    meta = read_metadata(path)
+    meta.pop("note")
+    assert replace_metadata(path, meta) == path
+    after = load_file(str(path))
+    assert after.keys() == before.keys()
+    for k, v in before.items():
+        assert after[k].dtype == v.dtype and torch.equal(
+            after[k].reshape(-1).view(torch.uint8), v.reshape(-1).view(torch.uint8)
+        )
+    assert "note" not in read_metadata(path) and read_metadata(path)["format"] == FORMAT
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.safetensors"]  # no temporary left
+
+    # a v2 file without bank_activity cannot be retagged v3: refused, the file stays as it was
+    state = {k: v for k, v in before.items() if k != "bank_activity"}
+    v2 = _retagged(path, tmp_path / "v2.safetensors", "motionclip-checkpoint-v2", state)
+    raw = v2.read_bytes()
+    with pytest.raises(CheckpointError) as err:
+        replace_metadata(v2, dict(read_metadata(v2), format=FORMAT))
+    assert str(err.value) == f"{v2}: checkpoint does not match the model: missing tensor 'bank_activity'"
+    assert v2.read_bytes() == raw
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.safetensors", "v2.safetensors"]

@@ -105,10 +105,13 @@ def test_samples_and_seeds(tiny_checkpoint: Path) -> None:
 
 
 def test_checkpoint_without_a_bank_decodes_texts_directly(tiny_checkpoint: Path, tmp_path: Path) -> None:
+    """Format v1 files from before the latent bank hold no bank tensors (later formats must)."""
     from safetensors.torch import load_file, safe_open, save_file
+    from v1_checkpoint import write_v1
 
-    state = load_file(str(tiny_checkpoint))
-    with safe_open(str(tiny_checkpoint), framework="pt") as fh:
+    v1 = write_v1(tiny_checkpoint, tmp_path / "v1.safetensors")
+    state = load_file(str(v1))
+    with safe_open(str(v1), framework="pt") as fh:
         meta = fh.metadata()
     for key in ("bank_codes", "bank_scale", "bank_take", "bank_start", "bank_activity"):
         state.pop(key)
@@ -122,13 +125,19 @@ def test_checkpoint_without_a_bank_decodes_texts_directly(tiny_checkpoint: Path,
 
 
 def test_checkpoint_without_bank_activity_draws_from_every_neighbour(tiny_checkpoint: Path, tmp_path: Path) -> None:
+    """Format v2 files (e.g. earlier shipped checkpoints) were written before the bank recorded its activity."""
+    import json
+
     from safetensors.torch import load_file, safe_open, save_file
+
+    from motionclip.tagged import MODEL_CHECKPOINT
 
     state = load_file(str(tiny_checkpoint))
     with safe_open(str(tiny_checkpoint), framework="pt") as fh:
-        meta = fh.metadata()
+        meta = json.loads(fh.metadata()[MODEL_CHECKPOINT.key])
     state.pop("bank_activity")
-    save_file(state, str(tmp_path / "older.safetensors"), metadata=meta)
+    meta["format"] = "motionclip-checkpoint-v2"
+    save_file(state, str(tmp_path / "older.safetensors"), metadata={MODEL_CHECKPOINT.key: json.dumps(meta)})
     model = load_checkpoint(tmp_path / "older.safetensors")
     assert model.bank_size > 0 and model._activity() is None
     assert len(model.generate("a person walks", frames=20, samples=2)) == 2

@@ -121,6 +121,9 @@ def test_bad_settings_fail_before_the_run_folder_exists(synthetic_cache: Path, t
         train(synthetic_cache, quick_run(), out, resume="last", progress=False, log=lambda *_: None)
     with pytest.raises(MotionCLIPError):
         train(tmp_path / "missing.safetensors", quick_run(), out, progress=False, log=lambda *_: None)
+    # settings only Lightning can judge: the Trainer is built before the run folder
+    with pytest.raises(MotionCLIPError, match="^train.accelerator=cpu, train.devices=1, train.strategy=no-such: "):
+        train(synthetic_cache, quick_run(strategy="no-such"), out, progress=False, log=lambda *_: None)
     assert not out.exists()
 
 

@@ -121,6 +121,10 @@ def test_fine_tuning_from_a_model_with_a_latent_bank(
     assert any("initialised weights" in m for m in messages)
     tuned = load_checkpoint(tmp_path / "model.safetensors")
     assert tuned.bank_size == start.bank_size
+    # the start checkpoint is recorded by name: no folder of this machine in the header
+    header = (tmp_path / "model.safetensors").read_bytes()[:100_000].decode("utf-8", "replace")
+    assert str(tiny_checkpoint.parent) not in header and str(tmp_path) not in header
+    assert tuned.meta["training"]["config"]["train"]["init_from"] == "model.safetensors"
 
 
 def test_image_term_needs_an_image_tower_and_embeddings(synthetic_cache: Path) -> None:
@@ -210,6 +214,32 @@ def test_resume_continues_the_step_count(synthetic_cache: Path, tiny_checkpoint:
 
     with pytest.raises(MotionCLIPError, match="cannot resume"):
         train(synthetic_cache, run, tmp_path, resume=tmp_path / "nope.ckpt", progress=False, log=lambda *_: None)
+
+    # a checkpoint of other settings is refused before the run starts: nothing in the run folder changes
+    from motionclip.model.ckpt_io import save_state
+
+    before = sorted((p.relative_to(tmp_path), p.stat().st_mtime_ns) for p in tmp_path.rglob("*") if p.is_file())
+    good = load_state(ckpts / "last.ckpt")
+    key = "model.decoder.head.weight"
+    wrong_shape = dict(good, state_dict={**good["state_dict"], key: torch.zeros(3, 3)})
+    no_optimizer = dict(good, optimizer_states=[{"state": {}, "param_groups": [{"params": [0, 1]}]}])
+    cases = [
+        (wrong_shape, f"tensor {key!r} has shape (3, 3), this model needs {tuple(good['state_dict'][key].shape)}"),
+        (no_optimizer, "its optimizer state covers [2] parameters, this model trains "),
+    ]
+    elsewhere = tmp_path.parent / f"{tmp_path.name}-bad"
+    elsewhere.mkdir()
+    for i, (state, message) in enumerate(cases):
+        bad = elsewhere / f"bad{i}.ckpt"
+        save_state(state, bad)
+        with pytest.raises(MotionCLIPError) as err:
+            train(synthetic_cache, run, tmp_path, resume=bad, progress=False, log=lambda *_: None)
+        assert str(err.value).startswith(
+            f"cannot resume from {bad}: it is not a checkpoint of this model and settings ("
+        )
+        assert message in str(err.value)
+    after = sorted((p.relative_to(tmp_path), p.stat().st_mtime_ns) for p in tmp_path.rglob("*") if p.is_file())
+    assert after == before
 
 
 def test_resuming_a_checkpoint_without_bank_buffers_fills_them(synthetic_cache: Path) -> None:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -118,3 +119,72 @@ def test_render_motion_duck_typed(tmp_path: Path) -> None:
         assert im.size == (6 * 64, 64)
     with pytest.raises(ValueError, match=r"\.mp4"):
         render_motion(_motion(), tmp_path / "m.webm", config=cfg)
+
+
+def _write(clip: np.ndarray, path: Path) -> Path:
+    return save_keyframe_strip(clip, path) if path.suffix == ".png" else save_animation(clip, path, fps=10)
+
+
+@pytest.mark.parametrize("suffix", [".png", ".gif", ".mp4"])
+def test_a_folder_in_the_way_is_one_clear_error(clip: np.ndarray, tmp_path: Path, suffix: str) -> None:
+    """The writers share io_utils.atomic_path: a folder named like the output is refused before any
+    temporary is made (this used to end in an IsADirectoryError from os.replace)."""
+    from motionclip.errors import MotionCLIPError
+
+    folder = tmp_path / f"out{suffix}"
+    folder.mkdir()
+    with pytest.raises(MotionCLIPError) as err:
+        _write(clip, folder)
+    assert str(err.value) == f"{folder}: is a folder; give a file name"
+    assert sorted(p.name for p in tmp_path.rglob("*")) == [folder.name]  # nothing left behind
+
+
+@pytest.mark.parametrize("suffix", [".png", ".gif", ".mp4"])
+def test_an_unwritable_folder_is_one_clear_error(
+    clip: np.ndarray, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, suffix: str
+) -> None:
+    """Permission errors of the file system (here as root could not meet them: mkstemp raises) are one
+    line naming the output; the folders made for it are removed again."""
+    import tempfile
+
+    from motionclip.errors import MotionCLIPError
+
+    def denied(*args: object, **kwargs: object) -> None:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(tempfile, "mkstemp", denied)
+    target = tmp_path / "new" / "deeper" / f"x{suffix}"
+    with pytest.raises(MotionCLIPError) as err:
+        _write(clip, target)
+    assert str(err.value) == f"{target}: cannot write (Permission denied)"
+    assert not list(tmp_path.iterdir())
+
+
+@pytest.mark.skipif(getattr(os, "geteuid", lambda: 0)() == 0, reason="root writes into read-only folders")
+def test_a_read_only_folder_is_one_clear_error(clip: np.ndarray, tmp_path: Path) -> None:
+    from motionclip.errors import MotionCLIPError
+
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    folder.chmod(0o555)
+    try:
+        with pytest.raises(MotionCLIPError) as err:
+            _write(clip, folder / "x.gif")
+        assert str(err.value) == f"{folder / 'x.gif'}: folder {folder} is not writable"
+        assert not list(folder.iterdir())
+    finally:
+        folder.chmod(0o755)
+
+
+def test_a_failing_writer_leaves_nothing(clip: np.ndarray, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A writer that fails half-way (ffmpeg, Pillow) leaves neither a temporary nor the folders made for it."""
+    from motionclip.render import video
+
+    def broken(frames: np.ndarray, path: Path, fps: float) -> None:
+        path.write_bytes(b"half a GIF")
+        raise RuntimeError("encoder crashed")
+
+    monkeypatch.setattr(video, "_write_gif", broken)
+    with pytest.raises(RuntimeError, match="encoder crashed"):
+        save_animation(clip, tmp_path / "a" / "b" / "x.gif", fps=10)
+    assert not list(tmp_path.iterdir())

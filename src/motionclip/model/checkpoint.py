@@ -1,11 +1,18 @@
 """Model checkpoints: safetensors weights with a JSON description, never pickle.
 
 One ``.safetensors`` file in the :data:`motionclip.tagged.MODEL_CHECKPOINT` format. Its header
-holds JSON: format v2 stores the whole :class:`~motionclip.config.ModelConfig` under ``config``
-(architecture, backend, fps, window, trained frames, latent norm, generation), the skeleton,
-dtype, code version and the training summary. Format v1 (the shipped checkpoint; architecture
-under ``model``, the rest as loose keys) still loads.
+holds JSON: formats v2 and v3 store the whole :class:`~motionclip.config.ModelConfig` under
+``config`` (architecture, backend, fps, window, trained frames, latent norm, generation), the
+skeleton, dtype, code version and the training summary. Format v1 (architecture under ``model``,
+the rest as loose keys) still loads.
 Normalisation statistics are buffers, stored with the weights.
+
+Loading is strict: the file must hold exactly the model's tensors, in the model's shapes. The
+only exceptions are tensors that did not exist when an older format version was written
+(:data:`OPTIONAL_BEFORE`): v1 files from before the latent bank have no ``bank_*`` tensors, and
+v1 and v2 files (e.g. shipped checkpoints from before the bank recorded it) may lack
+``bank_activity``; those get the model's empty values (no bank: texts decode directly; no
+activity: the plain draw). A v3 file that lacks any tensor is damaged and refused.
 """
 
 from __future__ import annotations
@@ -13,7 +20,7 @@ from __future__ import annotations
 import contextlib
 import os
 from importlib import resources
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Any, NoReturn, TypeGuard
 
 import torch
@@ -29,6 +36,9 @@ from motionclip.tagged import MODEL_CHECKPOINT, read_tagged, write_tagged
 FORMAT = MODEL_CHECKPOINT.tag
 KNOWN_BACKENDS = ("minilm", "clip")  # the registry's names (motionclip.text.BACKENDS)
 SHIPPED_NAME = "motionclip-minilm.safetensors"
+BANK = ("bank_codes", "bank_scale", "bank_take", "bank_start")  # the latent bank (stored together)
+# tensors a file of an older format version may lack, by the newest version that may lack them
+OPTIONAL_BEFORE = {"bank_activity": 2, **{name: 1 for name in BANK}}
 
 
 def shipped_checkpoint() -> Path:
@@ -50,7 +60,8 @@ def save_checkpoint(
         **(extra or {}),
     }
     relative = _relative_backend_model(model.backend_model, Path(path))
-    if relative is not None:
+    if relative is not None:  # a local folder: stored relative to the checkpoint only, never as a machine path
+        meta["config"]["backend_model"] = relative
         meta["backend_model_relative"] = relative
     state = {
         k: (v.half() if half and v.is_floating_point() else v).contiguous().cpu() for k, v in model.state_dict().items()
@@ -59,25 +70,29 @@ def save_checkpoint(
 
 
 def _relative_backend_model(backend_model: str | None, path: Path) -> str | None:
-    """A local backend weights folder relative to the checkpoint, so that a run folder copied
-    elsewhere (with its model folder) still loads."""
+    """A local backend weights folder relative to the checkpoint (``./clip``, ``../clip``), so
+    that a run folder copied elsewhere (with its model folder) still loads."""
     if backend_model and Path(backend_model).expanduser().is_dir():
         with contextlib.suppress(ValueError):  # other drive (Windows): no relative path
-            return os.path.relpath(Path(backend_model).expanduser().resolve(), path.resolve().parent)
+            rel = PurePath(os.path.relpath(Path(backend_model).expanduser().resolve(), path.resolve().parent))
+            text = rel.as_posix()
+            return text if text.startswith(".") else f"./{text}"  # never read as a hub id
     return None
 
 
 def resolve_backend_model(
     stored: str | None, relative: str | None, path: Path, override: str | None = None
 ) -> str | None:
-    """The backend weights to load: ``override`` (--backend-model), else the stored location,
-    else the stored location relative to the checkpoint (when the first does not exist)."""
+    """The backend weights to load: ``override`` (--backend-model), else the folder stored
+    relative to the checkpoint. Checkpoints written before the header held relative paths only
+    also stored the absolute folder: it wins while it exists."""
     if override is not None:
         return override
-    if isinstance(relative, str) and (not stored or not Path(str(stored)).expanduser().exists()):
+    if isinstance(relative, str):
         candidate = path.resolve().parent / relative
-        if candidate.is_dir():
-            return str(candidate.resolve())
+        legacy = bool(stored) and stored != relative and Path(str(stored)).expanduser().exists()
+        if not legacy and (candidate.is_dir() or stored == relative):
+            return str(candidate.resolve())  # a missing folder: the backend's error names it
     return stored
 
 
@@ -85,6 +100,43 @@ def read_metadata(path: str | Path) -> dict[str, Any]:
     """The JSON description of a checkpoint, without loading weights."""
     _, meta, _ = read_tagged(MODEL_CHECKPOINT, path, CheckpointError, weights=False)
     return meta
+
+
+def replace_metadata(path: str | Path, meta: dict[str, Any]) -> Path:
+    """Give the checkpoint at ``path`` the JSON description ``meta`` (its ``format`` tag, else the
+    current format), leaving every tensor as it is: e.g. to drop a field from a shipped file.
+
+    The new file replaces the old one only once it holds the same tensors, byte for byte, and
+    loads (so a tag its tensors do not satisfy is refused); on any failure the old file stays."""
+    import json
+
+    from safetensors.torch import save_file
+
+    from motionclip.io_utils import atomic_path
+
+    p = Path(path)
+    tensors, _, _ = read_tagged(MODEL_CHECKPOINT, p, CheckpointError)
+    header = json.dumps({**meta, "format": meta.get("format", MODEL_CHECKPOINT.tag)})
+    with atomic_path(p, suffix=".tmp") as tmp:
+        save_file(tensors, str(tmp), metadata={MODEL_CHECKPOINT.key: header})
+        again = load_file(str(tmp))
+        changed = [k for k in tensors if k not in again or not _same_bytes(tensors[k], again[k])]
+        if changed or again.keys() != tensors.keys():
+            raise CheckpointError(f"{p}: rewriting the header changed tensor {(changed or ['(names)'])[0]!r}")
+        try:
+            load_checkpoint(tmp)
+        except CheckpointError as exc:  # named as the file it was meant to become
+            raise CheckpointError(str(exc).replace(str(tmp), str(p))) from None
+    return p
+
+
+def _same_bytes(a: torch.Tensor, b: torch.Tensor) -> bool:
+    """Same dtype, shape and raw bytes (NaN-safe, unlike ``torch.equal``)."""
+
+    def raw(t: torch.Tensor) -> torch.Tensor:
+        return t.contiguous().reshape(-1).view(torch.uint8)
+
+    return a.dtype == b.dtype and a.shape == b.shape and torch.equal(raw(a), raw(b))
 
 
 def load_checkpoint(
@@ -106,25 +158,71 @@ def load_checkpoint(
         raise CheckpointError(f"{p}: checkpoint metadata: 'skeleton' must be an object")
     try:
         state = load_file(str(p))
+    except (SafetensorError, OSError, ValueError, RuntimeError) as exc:
+        raise CheckpointError(f"{p}: not a readable model checkpoint ({one_line(exc)})") from None
+    try:
         config: ModelConfig = from_dict(ModelConfig, config_dict)
         validate_model_config(config.architecture)
         validate_generation_config(config.generation)
         config.backend_model = resolve_backend_model(config.backend_model, relative, p, backend_model)
         skeleton = Skeleton.from_dict(meta["skeleton"])
-        bank_size = int(state["bank_codes"].shape[0]) if "bank_codes" in state else 0
+        bank_size = int(state["bank_codes"].shape[0]) if state.get("bank_codes") is not None else 0
         model = MotionCLIP(config, skeleton, bank_size=bank_size)
-        for key in ("bank_codes", "bank_scale", "bank_take", "bank_start", "bank_activity"):  # older lack them
-            if key not in state:
-                state = {**state, key: getattr(model, key)}
-        state = {k: v.float() if v.is_floating_point() else v for k, v in state.items()}
+    except (KeyError, RuntimeError, TypeError, ValueError, AttributeError, IndexError, MotionCLIPError) as exc:
+        raise CheckpointError(f"{p}: checkpoint does not match the model ({one_line(exc)})") from None
+    state = _complete_state(state, model.state_dict(), version, p)
+    try:
         model.load_state_dict(state, strict=True, assign=True)
-    except (SafetensorError, KeyError, RuntimeError, TypeError, ValueError, AttributeError, MotionCLIPError) as exc:
+    except (RuntimeError, TypeError, ValueError) as exc:  # every name and shape was checked: not expected
         raise CheckpointError(f"{p}: checkpoint does not match the model ({one_line(exc)})") from None
     bad = [k for k, v in state.items() if v.is_floating_point() and not bool(torch.isfinite(v).all())]
     if bad:
         raise CheckpointError(f"{p}: checkpoint has NaN or infinite values in {', '.join(bad[:3])}")
     model.meta = meta
     return model.to(device).eval()
+
+
+def _complete_state(
+    state: dict[str, torch.Tensor], expected: dict[str, torch.Tensor], version: int, p: Path
+) -> dict[str, torch.Tensor]:
+    """``state`` checked against the model's own ``expected`` tensors: the same names (except the
+    tensors ``version`` predates, which get the model's empty values), shapes and kinds of number;
+    floating tensors come back as float32. Every refusal names the tensor."""
+
+    def fail(what: str) -> NoReturn:
+        raise CheckpointError(f"{p}: checkpoint does not match the model: {what}")
+
+    def names(keys: list[str]) -> str:
+        shown = ", ".join(repr(k) for k in keys[:3])
+        return shown + (f" and {len(keys) - 3} more" if len(keys) > 3 else "")
+
+    optional = {k for k, newest in OPTIONAL_BEFORE.items() if version <= newest}
+    if any(k in state for k in BANK):  # a bank is stored whole or not at all
+        optional -= set(BANK)
+    missing = [k for k in expected if k not in state and k not in optional]
+    if missing:
+        fail(f"missing tensor{'s' if len(missing) > 1 else ''} {names(missing)}")
+    unexpected = [k for k in state if k not in expected]
+    if unexpected:
+        fail(f"unexpected tensor{'s' if len(unexpected) > 1 else ''} {names(unexpected)} (not part of this model)")
+    out: dict[str, torch.Tensor] = {}
+    for key, want in expected.items():
+        got = state.get(key)
+        if got is None:  # a tensor this older format did not store: the model's empty value
+            out[key] = want
+            continue
+        if tuple(got.shape) != tuple(want.shape):
+            fail(f"tensor {key!r} has shape {tuple(got.shape)}, the model needs {tuple(want.shape)}")
+        if got.is_floating_point() != want.is_floating_point() or (
+            not want.is_floating_point() and got.dtype != want.dtype
+        ):
+            fail(f"tensor {key!r} is {_dtype(got)}, the model needs {_dtype(want)}")
+        out[key] = got.float() if got.is_floating_point() else got
+    return out
+
+
+def _dtype(t: torch.Tensor) -> str:
+    return str(t.dtype).removeprefix("torch.")
 
 
 def _config_dict(meta: dict[str, Any], version: int, p: Path) -> tuple[dict[str, Any], str | None]:

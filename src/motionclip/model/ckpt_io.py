@@ -9,13 +9,14 @@ so a crash never leaves a torn checkpoint and loading never executes pickled cod
 from __future__ import annotations
 
 import numbers
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import torch
 from lightning_fabric.plugins.io.checkpoint_io import CheckpointIO
 
-from motionclip.errors import CheckpointError
+from motionclip.errors import CheckpointError, one_line
 from motionclip.tagged import TRAINING_CHECKPOINT, read_tagged, write_tagged
 
 META_KEY = TRAINING_CHECKPOINT.key
@@ -89,6 +90,84 @@ def load_state(path: str | Path, map_location: Any = None) -> dict[str, Any]:
         return _unflatten(_tree(meta), tensors)
     except (KeyError, TypeError, ValueError, AttributeError, RecursionError) as exc:
         raise CheckpointError(f"{p}: corrupt training checkpoint structure ({exc!r})") from None
+
+
+# what Lightning reads when it resumes (a missing one is a KeyError deep inside trainer.fit)
+REQUIRED: dict[str, type] = {
+    "pytorch-lightning_version": str,
+    "epoch": int,
+    "global_step": int,
+    "state_dict": dict,
+    "optimizer_states": list,
+    "lr_schedulers": list,
+    "loops": dict,
+}
+
+
+@dataclass(frozen=True)
+class _Stub:
+    """A tensor of the file, by shape only (the structure check reads no tensor data)."""
+
+    shape: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class StateSummary:
+    """What a resumable training checkpoint holds, read from its header alone."""
+
+    step: int
+    tensors: dict[str, tuple[int, ...]]  # state_dict name -> shape
+    optimizer_params: list[int]  # parameters each optimizer state covers
+
+
+def check_state(path: str | Path) -> StateSummary:
+    """Check that ``path`` is a training checkpoint Lightning can resume, without loading its
+    tensors: the tagged header, every tensor the tree refers to, the keys Lightning reads and
+    their types. Every failure is one :class:`CheckpointError` line naming the file."""
+    from safetensors import SafetensorError, safe_open
+
+    p = Path(path)
+    _, meta, _ = read_tagged(TRAINING_CHECKPOINT, p, CheckpointError, weights=False)
+
+    def fail(what: str) -> NoReturn:
+        raise CheckpointError(f"{p}: not a complete training checkpoint ({what})")
+
+    try:
+        with safe_open(str(p), framework="pt") as fh:
+            stubs = {k: _Stub(tuple(fh.get_slice(k).get_shape())) for k in fh.keys()}
+    except (SafetensorError, OSError, ValueError, RuntimeError) as exc:
+        raise CheckpointError(f"{p}: not a readable training checkpoint ({one_line(exc)})") from None
+    try:
+        tree = _unflatten(_tree(meta), stubs)  # type: ignore[arg-type]  # stubs stand in for tensors
+    except KeyError as exc:
+        fail(f"refers to tensor {exc} that the file does not hold")
+    except (TypeError, ValueError, AttributeError, RecursionError) as exc:
+        fail(f"corrupt structure: {one_line(exc)}")
+    if not isinstance(tree, dict):
+        fail(f"the stored state is a {type(tree).__name__}, not a dictionary")
+    for key, kind in REQUIRED.items():
+        if key not in tree:
+            fail(f"no {key!r}")
+        value = tree[key]
+        if not isinstance(value, kind) or isinstance(value, bool):
+            fail(f"{key!r} must be a {kind.__name__}, got {type(value).__name__}")
+    if tree["global_step"] < 0 or tree["epoch"] < 0:
+        fail("negative 'global_step' or 'epoch'")
+    state = tree["state_dict"]
+    bad = [k for k, v in state.items() if not isinstance(k, str) or not isinstance(v, _Stub)]
+    if bad:
+        fail(f"'state_dict' entry {bad[0]!r} is not a tensor")
+    counts = []
+    for i, opt in enumerate(tree["optimizer_states"]):
+        groups = opt.get("param_groups") if isinstance(opt, dict) else None
+        if not isinstance(groups, list) or not all(
+            isinstance(g, dict) and isinstance(g.get("params"), list) for g in groups
+        ):
+            fail(f"optimizer state {i} has no parameter groups")
+        counts.append(sum(len(g["params"]) for g in groups))
+    if "fit_loop" not in tree["loops"]:
+        fail("'loops' has no 'fit_loop'")
+    return StateSummary(tree["global_step"], {k: v.shape for k, v in state.items()}, counts)
 
 
 class SafetensorsCheckpointIO(CheckpointIO):

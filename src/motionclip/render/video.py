@@ -1,7 +1,9 @@
 """Write rendered frames to disk: MP4 (H.264/yuv420p), GIF (real-time delays) or a PNG key-frame strip.
 
-All writers are atomic: they write a temporary file in the destination folder and
-``os.replace`` it, so a crash never leaves a half-written file under the final name.
+All writers go through :func:`motionclip.io_utils.atomic_path`, the one atomic writer of the
+package: the destination is checked first (a folder in the way, a read-only folder), the file is
+written to a temporary beside it and ``os.replace``-d into place, so a crash never leaves a
+half-written file under the final name, and file-system failures are one-line errors.
 
 GIF timing: GIF delays are whole centiseconds, so 30 fps (33.3 ms) cannot be stored exactly.
 Delays are chosen by accumulated rounding (e.g. 3, 4, 3, 3, 4, 3 ... cs) so the total
@@ -14,40 +16,16 @@ from __future__ import annotations
 
 import math
 import os
-import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
 from PIL import Image
 
+from motionclip.io_utils import atomic_path
 from motionclip.render.config import RenderError
 
 ANIMATION_SUFFIXES = (".mp4", ".gif")
 _GIF_MIN_DELAY_CS = 2
-
-
-@contextmanager
-def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
-    """Yield a temp path next to ``path`` (same suffix); move it into place on success."""
-    dest = Path(path)
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{dest.stem}.", suffix=dest.suffix, dir=dest.parent)
-    os.close(fd)
-    try:
-        yield Path(tmp)
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the usual permissions
-        os.replace(tmp, dest)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def _umask() -> int:
-    current = os.umask(0o022)
-    os.umask(current)
-    return current
 
 
 def check_frames(frames: np.ndarray) -> np.ndarray:

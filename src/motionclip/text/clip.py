@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import torch
 
-from ._hf import quiet_progress
+from ._hf import quiet_progress, require_safetensors
 from .base import BackendError, EmbeddingBackend
 from .cache import fingerprint_dir, make_cache
 
@@ -110,9 +110,11 @@ def _load(ref: str, is_local: bool, device: str) -> _ClipParts:
             return parts
         from transformers import CLIPModel, CLIPTokenizer
 
+        if is_local:
+            require_safetensors(Path(ref), "CLIP")
         try:
-            with quiet_progress():
-                model = _from_pretrained(CLIPModel, ref, is_local)
+            with quiet_progress():  # use_safetensors: never fall back to a pickled pytorch_model.bin
+                model = _from_pretrained(CLIPModel, ref, is_local, use_safetensors=True)
                 tokenizer = _from_pretrained(CLIPTokenizer, ref, is_local)
                 processor = _from_pretrained(_image_processor_cls(), ref, is_local)
         except (OSError, ValueError) as exc:
@@ -156,6 +158,7 @@ class ClipBackend(EmbeddingBackend):
             raise BackendError("empty CLIP model name; pass a hub id or a local directory")
         path = Path(ref).expanduser()
         if path.is_dir():
+            require_safetensors(path, "CLIP")  # before anything reads the folder
             self._ref, self._local = str(path.resolve()), True
             self._model_id = fingerprint_dir(path)
         elif path.exists() or _looks_like_path(ref) or isinstance(model, os.PathLike):

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import torch
 
-from ._hf import quiet_progress
+from ._hf import quiet_progress, require_safetensors
 from .base import BackendError, EmbeddingBackend
 from .cache import fingerprint_dir, make_cache
 
@@ -60,9 +60,12 @@ def _load(path: Path, device: str) -> SentenceTransformer:
         if model is None:
             from sentence_transformers import SentenceTransformer
 
+            require_safetensors(path, "sentence-transformers")
             try:  # local_files_only: a missing file must never turn into a hub request
                 with quiet_progress():
-                    model = SentenceTransformer(str(path), device=device, local_files_only=True)
+                    model = SentenceTransformer(
+                        str(path), device=device, local_files_only=True, model_kwargs={"use_safetensors": True}
+                    )
             except (OSError, ValueError) as exc:
                 raise BackendError(f"could not load sentence-transformers model from {path}: {exc}") from exc
             model.eval()
@@ -109,6 +112,7 @@ class MiniLMBackend(EmbeddingBackend):
                     f"{path} is not a local sentence-transformers model directory (no modules.json); "
                     "the 'minilm' backend only loads local files"
                 )
+            require_safetensors(path, "sentence-transformers")  # before anything reads the folder
             self._path = path.resolve()
             self._model_id = fingerprint_dir(self._path)
             self._dim = None
