@@ -25,7 +25,11 @@ class DataConfig:
     seed: int = 0
     val_fraction: float = 0.1
     test_fraction: float = 0.1
-    phrasings: int = 6  # descriptions per (content, style)
+    phrasings: int = 14  # descriptions per (content, style): labels.DEFAULT_PHRASINGS
+    # How takes become the model's skeleton: "canonical-v1" (any humanoid rig through joint
+    # positions onto one body and one rotation convention, motionclip.data.body) or "rig"
+    # (the files' own skeleton and rotations, as caches before the canonical body).
+    body: str = "canonical-v1"
 
 
 @dataclass
@@ -87,6 +91,9 @@ class ModelConfig:
     # unit-norm text embeddings are scaled to this mean latent norm before decoding (measured after training).
     latent_norm: float = 1.0
     generation: GenerationConfig = field(default_factory=GenerationConfig)
+    # The skeleton convention of the training data (DataConfig.body); inputs are put on it
+    # before encoding. Checkpoints from before the canonical body load as "rig".
+    body: str = "rig"
 
     def __post_init__(self) -> None:
         if self.trained_frames is None:
@@ -300,6 +307,15 @@ def _validate_layers(m: TransformerConfig) -> None:
         raise MotionCLIPError(f"model.activation must be one of {', '.join(ACTIVATIONS)}, got {m.activation!r}")
     if not (math.isfinite(m.output_smoothing) and 0.0 <= m.output_smoothing <= 10.0):
         raise MotionCLIPError(f"model.output_smoothing must be in [0, 10] frames, got {m.output_smoothing}")
+
+
+BODIES = ("canonical-v1", "rig")
+
+
+def check_body(body: str, where: str = "data.body") -> str:
+    if body not in BODIES:
+        raise MotionCLIPError(f"{where}: unknown body convention {body!r}; choose {', '.join(BODIES)}")
+    return body
 
 
 def validate_model_config(m: TransformerConfig) -> None:

@@ -18,6 +18,8 @@ from amass_samples import (
 
 from motionclip.config import DataConfig
 from motionclip.data.amass import SMPL_NAMES, load_body_model, read_amass
+from motionclip.data.body import CANONICAL_BODY
+from motionclip.data.body import NAMES as BODY_NAMES
 from motionclip.data.cache import MotionCache
 from motionclip.data.prepare import prepare_dataset
 from motionclip.data.sources import SourceOptions, discover
@@ -156,7 +158,7 @@ def babel_cache(babel: tuple[Path, Path], body_model: Path, tmp_path_factory: py
 
 def test_babel_cache(babel_cache: Path) -> None:
     cache = MotionCache.load(babel_cache)
-    assert cache.skeleton.names == SMPL_NAMES and cache.fps == 30.0
+    assert cache.skeleton.names == BODY_NAMES and cache.body == CANONICAL_BODY and cache.fps == 30.0  # SMPL mapped
     assert set(cache.contents) == set(CLASSES) and cache.datasets == ["babel"]
     summary = cache.summary()
     assert summary["takes"]["test"] == 6 and summary["windows"]["train"] > 0

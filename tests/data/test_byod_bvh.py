@@ -88,19 +88,34 @@ def test_prepare_reports_z_up_conversion(tmp_path: Path) -> None:
     assert float(heights.min()) > -0.1 and float(heights.max()) > 1.3  # everyone stands on the floor
 
 
-def test_mixed_skeletons_use_the_dominant_one_or_a_joint_map(tmp_path: Path) -> None:
+def test_mixed_skeletons_share_the_canonical_body(tmp_path: Path) -> None:
+    from synthetic import make_motion
+
+    root = write_bvh_folder(tmp_path / "d", per_action=1)
+    write_bvh(make_motion("walk", 60), root / "bandai_walk.bvh")  # Bandai-style names beside Mixamo ones
+    with open(root / "labels.csv", "a") as fh:
+        fh.write("bandai_walk.bvh,a person walks,walk,,\n")
+    res = prepare_dataset("bvh", root, tmp_path / "c.safetensors", CFG, workers=1, progress=False)
+    assert res["takes"] == 5 and not res["problems"]
+
+
+def test_mixed_skeletons_on_their_own_rig_use_the_dominant_one_or_a_joint_map(tmp_path: Path) -> None:
+    """``body="rig"`` keeps the files' own skeleton (caches before the canonical body)."""
+    from dataclasses import replace
+
     from synthetic import make_motion
 
     root = write_bvh_folder(tmp_path / "d", per_action=1)
     write_bvh(make_motion("walk", 60), root / "bandai_walk.bvh")  # Bandai-style names
     with open(root / "labels.csv", "a") as fh:
         fh.write("bandai_walk.bvh,a person walks,walk,,\n")
-    res = prepare_dataset("bvh", root, tmp_path / "c.safetensors", CFG, workers=1, progress=False)
+    cfg = replace(CFG, body="rig")
+    res = prepare_dataset("bvh", root, tmp_path / "c.safetensors", cfg, workers=1, progress=False)
     assert res["takes"] == 4
     assert any("bandai_walk.bvh" in p and "differs" in p and "--joint-map" in p for p in res["problems"])
     mapping = tmp_path / "map.json"
     mapping.write_text(json.dumps(MIXAMO))
-    res = prepare_dataset("bvh", root, tmp_path / "c2.safetensors", CFG, workers=1, progress=False,
+    res = prepare_dataset("bvh", root, tmp_path / "c2.safetensors", cfg, workers=1, progress=False,
                           options=SourceOptions(joint_map=mapping))  # fmt: skip
     assert res["takes"] == 5 and not res["problems"]
     assert MotionCache.load(tmp_path / "c2.safetensors").skeleton.names[5] == "LeftShoulder"

@@ -134,8 +134,8 @@ def classify_motion(
     raw: bool = False,
     joint_map: dict[str, str] | None = None,
 ) -> list[Prediction]:
-    """Zero-shot top-k classes of a loaded motion (what every surface calls); ``joint_map``
-    renames the joints of a motion on another skeleton (see ``sources.motion_latent``)."""
+    """Zero-shot top-k classes of a loaded motion of any rig (what every surface calls);
+    ``joint_map`` names joints no rule finds (see ``sources.motion_latent``)."""
     labels = check_request(classes, top_k)
     z = motion_latent(model, motion, joint_map)
     prompts = [class_text(c, raw) for c in labels]

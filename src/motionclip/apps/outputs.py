@@ -101,19 +101,27 @@ def render_files(
     size: int | None = None,
     up: str = "auto",
     note: Callable[[str], Any] = print,
+    units: str = "auto",
+    joint_map: dict[str, str] | None = None,
 ) -> list[Path]:
     """Render motion files as a shaded mannequin video, GIF or key-frame strip (``motionclip render``).
 
     Every input is checked before any rendering: the output is a video/image, captions match
     the files, ``grid`` motions share a skeleton; ``note`` gets the reader's remarks (e.g. Z-up).
+    A humanoid of any rig is drawn on the canonical body (:mod:`motionclip.data.body`), so
+    helper, twist and face bones do not clutter the figure; other skeletons as they are.
     """
+    from motionclip.data.body import body_from_rig
     from motionclip.data.canonical import canonicalize
     from motionclip.data.io import read_motion_noted
+    from motionclip.data.units import check_units
     from motionclip.data.up_axis import check_up
+    from motionclip.errors import SkeletonError
 
     if output_kind(out) != "video":
         raise MotionCLIPError(f"{out}: render writes .mp4, .gif or .png")
     check_up(up)
+    check_units(units)
     if size is not None:
         check_image_size(size)
     paths = [Path(f) for f in files]
@@ -124,6 +132,13 @@ def render_files(
     for f in paths:
         motion, remark = read_motion_noted(f, up)
         if remark:
+            note(f"note: {f}: {remark}")
+        try:
+            fitted, remarks = body_from_rig(motion, joint_map, units if not str(f).endswith(".npz") else None)
+            motion = fitted.motion
+        except SkeletonError:
+            remarks = []  # not a humanoid the landmarks find: draw its own bones
+        for remark in remarks:
             note(f"note: {f}: {remark}")
         motions.append(canonicalize(motion, fps=None))
     if grid and len({m.skeleton.names for m in motions}) > 1:

@@ -9,8 +9,9 @@ two. The rule, shared by every command so it behaves the same everywhere:
   (an error), never silently a text prompt;
 - anything else is a text prompt.
 
-Motions on another skeleton than the model's are retargeted first (joints matched by
-name, or renamed by a ``--joint-map`` file; see :mod:`motionclip.data.retarget`).
+Motions are put on the model's skeleton first: for a canonical-body model any humanoid
+rig through its joint positions (:mod:`motionclip.data.body`); for an older "rig" model by
+joint name (or a ``--joint-map`` file; see :mod:`motionclip.data.retarget`).
 
 Motion latents: clips up to 1.5x the model's training window are encoded whole; longer
 clips are cut into training-length windows (half-window stride) and their latents are
@@ -48,14 +49,28 @@ def is_motion_path(spec: str) -> bool:
 
 
 def to_model_skeleton(model: MotionCLIP, motion: Motion, joint_map: dict[str, str] | None = None) -> Motion:
-    """``motion`` on the model's skeleton: as is when it already is, else retargeted by
-    joint name (local rotations copied, root path scaled by leg length; clear error when
-    the joints do not map)."""
+    """``motion`` on the model's skeleton (see :func:`to_model_body`)."""
+    return to_model_body(model, motion, joint_map)[0]
+
+
+def to_model_body(
+    model: MotionCLIP, motion: Motion, joint_map: dict[str, str] | None = None, units: str = "auto"
+) -> tuple[Motion, list[str]]:
+    """``motion`` (Y-up) on the model's skeleton, with notes (unit converted, poor fit).
+
+    A canonical-body model (``model.body``) reads every rig the way its training data was
+    read: landmarks by name and structure, units from body height, rotations recomputed
+    (:func:`motionclip.data.body.body_from_rig`). Older "rig" models retarget by joint name
+    (local rotations copied, root path scaled by leg length)."""
+    from motionclip.data.body import CANONICAL_BODY, body_from_rig
     from motionclip.data.retarget import retarget
 
+    if model.body == CANONICAL_BODY:
+        fitted, notes = body_from_rig(motion, joint_map, units)
+        return fitted.motion, notes
     if motion.skeleton.same_topology(model.skeleton) and not joint_map:
-        return motion
-    return retarget(motion, model.skeleton, joint_map)
+        return motion, []
+    return retarget(motion, model.skeleton, joint_map), []
 
 
 def read_joint_map(path: str | Path | None) -> dict[str, str] | None:
@@ -68,9 +83,14 @@ def read_joint_map(path: str | Path | None) -> dict[str, str] | None:
 
 
 def motion_latent(model: MotionCLIP, motion: Motion, joint_map: dict[str, str] | None = None) -> torch.Tensor:
-    """(D,) latent of a motion, averaging training-length windows for long clips."""
+    """(D,) latent of a motion of any rig, averaging training-length windows for long clips."""
+    return latent_on_model(model, to_model_skeleton(model, motion, joint_map))
+
+
+def latent_on_model(model: MotionCLIP, motion: Motion) -> torch.Tensor:
+    """(D,) latent of a motion already on the model's skeleton (see :func:`motion_latent`)."""
     # encode_motion checks the skeleton and canonicalises each window
-    c = resample(to_model_skeleton(model, motion, joint_map), model.fps)
+    c = resample(motion, model.fps)
     w = model.window
     if len(c) <= int(1.5 * w):
         return model.encode_motion(c)[0]
@@ -118,7 +138,7 @@ def resolve(
         if not is_motion_path(path.name):
             raise MotionCLIPError(f"{path}: not a motion file (expected {', '.join(MOTION_SUFFIXES)})")
         motion = to_model_skeleton(model, read_motion(path, up="auto"), joint_map)
-        return Source("motion", path.name, motion_latent(model, motion), motion)
+        return Source("motion", path.name, latent_on_model(model, motion), motion)
     if is_dir:
         raise MotionCLIPError(f"{path}: is a folder; give a motion file or a text prompt")
     if is_motion_path(text):

@@ -33,8 +33,21 @@ def data_prepare(
     ] = None,
     up: Annotated[str, typer.Option(help="bvh: up axis of the files: auto (detect), y or z.")] = "auto",
     joint_map: Annotated[
-        Path | None, typer.Option(help="bvh: JSON/CSV renaming joints (source -> name used by most files).")
+        Path | None,
+        typer.Option(
+            help="bvh: JSON/CSV naming joints (source joint -> canonical name such as UpperArm_L); a joint_map.json "
+            "in a sub-folder applies to the files below it."
+        ),
     ] = None,
+    units: Annotated[
+        str, typer.Option(help="bvh: length unit of the files: auto (from body height), cm, m, mm, in, cmu, dm.")
+    ] = "auto",
+    body: Annotated[
+        str,
+        typer.Option(
+            help="canonical-v1: any humanoid rig onto one body and rotation convention; rig: the files' own skeleton."
+        ),
+    ] = "canonical-v1",
     window: Annotated[int, typer.Option(help="Window length in frames.")] = 60,
     stride: Annotated[int, typer.Option(help="Window stride in frames.")] = 20,
     fps: Annotated[float, typer.Option(help="Target frame rate.")] = 30.0,
@@ -52,8 +65,10 @@ def data_prepare(
     if workers is not None:  # prepare_dataset reads None and 0 as one per core
         check_int(workers, "--workers", minimum=0, note=" (0 = one per core)")
 
-    cfg = DataConfig(fps=fps, window=window, stride=stride, seed=seed)
-    opts = SourceOptions(labels=labels, annotations=annotations, body_model=body_model, up=up, joint_map=joint_map)
+    cfg = DataConfig(fps=fps, window=window, stride=stride, seed=seed, body=body)
+    opts = SourceOptions(
+        labels=labels, annotations=annotations, body_model=body_model, up=up, joint_map=joint_map, units=units
+    )
     res = prepare_dataset(source, root, out, cfg, workers=workers, options=opts)
     con = err_console()
     for problem in res["problems"]:
@@ -66,6 +81,13 @@ def data_prepare(
         f"test {w['test']}; {res['skipped_short']} takes shorter than {window} frames skipped; "
         f"{res['seconds']:.1f} s"
     )
+    fit = res.get("body_fit")
+    if fit:
+        con.print(
+            f"canonical body: landmarks within {fit['error_mm_mean']:.1f} mm on average (worst take "
+            f"{fit['error_mm_max']:.1f} mm); head-to-ankle heights "
+            f"{fit['height_m_min']:.2f}-{fit['height_m_max']:.2f} m"
+        )
     if w["val"] == 0:
         con.print("[yellow]warning:[/yellow] no validation windows (too few takes); `train` will skip validation")
     if w["test"] == 0:

@@ -36,6 +36,7 @@ give the same features.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -140,7 +141,7 @@ def _spine_chain(skeleton: Skeleton, rig: RigMap) -> list[int]:
 
 def _along(points: list[torch.Tensor], fractions: tuple[float, ...]) -> list[torch.Tensor]:
     """Points (T, 3) at arc-length ``fractions`` of the polyline through ``points``."""
-    seg = torch.stack([(b - a).norm(dim=-1) for a, b in zip(points[:-1], points[1:])], dim=1)  # (T, S)
+    seg = torch.stack([(b - a).norm(dim=-1) for a, b in itertools.pairwise(points)], dim=1)  # (T, S)
     cum = torch.cat([torch.zeros_like(seg[:, :1]), seg.cumsum(1)], dim=1)  # (T, S+1)
     total = cum[:, -1:].clamp_min(1e-9)
     stack = torch.stack(points, dim=1)  # (T, S+1, 3)

@@ -189,6 +189,11 @@ class MotionCache:
     def window(self) -> int:
         return int(self.meta["config"]["window"])
 
+    @property
+    def body(self) -> str:
+        """The skeleton convention of the takes (DataConfig.body); "rig" for older caches."""
+        return str(self.meta.get("body", "rig"))
+
     @cached_property
     def skeleton(self) -> Skeleton:
         return Skeleton.from_dict(self.meta["skeleton"])

@@ -54,12 +54,32 @@ def _left_right_pairs(skeleton: Skeleton) -> list[tuple[int, int]]:
 
     Those are the mirrored pairs that hang off the same parent (UpperLeg_L/R under the
     hips, Shoulder_L/R under the chest). Arm and leg joints further out are left out: a
-    punch or a wave would otherwise turn the "facing" direction by tens of degrees.
-    Skeletons without such sibling pairs fall back to every mirrored pair.
+    punch or a wave would otherwise turn the "facing" direction by tens of degrees. A pair
+    that sits at one spot in the rest pose (CMU's zero-length LHipJoint/RHipJoint and
+    clavicles) gives way to the mirrored pair of its children (LeftUpLeg/RightUpLeg, the
+    upper arms). Skeletons without such sibling pairs fall back to every mirrored pair that
+    is apart.
     """
+    from motionclip.data.rig_map import rest_positions
+
     pairs = _pairs_for_names(skeleton.names)
-    siblings = [(left, right) for left, right in pairs if skeleton.parents[left] == skeleton.parents[right]]
-    return siblings or pairs
+    rest = rest_positions(skeleton)
+    mirror = dict(pairs)
+
+    def apart(left: int, right: int) -> bool:
+        return float(((rest[left] - rest[right]) ** 2).sum()) > 1e-6
+
+    def spread(left: int, right: int, depth: int = 0) -> list[tuple[int, int]]:
+        if apart(left, right):
+            return [(left, right)]
+        if depth > 3:
+            return []
+        kids = [(c, mirror[c]) for c in skeleton.children(left) if c in mirror and skeleton.parents[mirror[c]] == right]
+        return [p for c in kids for p in spread(*c, depth + 1)]
+
+    siblings = [p for left, right in pairs if skeleton.parents[left] == skeleton.parents[right]
+                for p in spread(left, right)]  # fmt: skip
+    return list(dict.fromkeys(siblings)) or [(left, right) for left, right in pairs if apart(left, right)]
 
 
 @functools.lru_cache(maxsize=64)

@@ -41,6 +41,7 @@ class TakeArrays:
     names: tuple[str, ...]
     parents: tuple[int, ...]
     note: str | None = None  # e.g. "detected Z-up; converted to Y-up"
+    fit: tuple[float, float] | None = None  # canonical body: (landmark error mm, height m)
 
 
 @dataclass(frozen=True)
@@ -51,23 +52,60 @@ class Reader:
     up: str = "auto"
     joint_map: tuple[tuple[str, str], ...] = ()
     body_model: Any = None  # amass.BodyModel
+    body: str = "canonical-v1"  # DataConfig.body
+    units: str = "auto"  # bvh: auto or a motionclip.data.units.UNITS key
+    root: str | None = None  # the source folder, where per-folder joint maps stop
 
-    def read(self, path: str) -> tuple[Any, str | None]:
+    def read(self, path: str) -> tuple[Any, str | None, tuple[float, float] | None]:
+        """(motion, note, (fit error mm, height m) on the canonical body or None)."""
         if self.kind == "amass":
             from motionclip.data.amass import read_amass
 
-            return read_amass(path, self.body_model), None
-        from motionclip.data.retarget import rename_joints
-        from motionclip.data.up_axis import to_y_up
+            motion, notes = read_amass(path, self.body_model), []
+        else:
+            from motionclip.data.retarget import rename_joints
+            from motionclip.data.up_axis import to_y_up
 
-        motion, note = to_y_up(read_bvh(path), self.up)
-        return rename_joints(motion, dict(self.joint_map)), note
+            motion, up_note = to_y_up(read_bvh(path), self.up)
+            notes = [up_note] if up_note else []
+            mapping = {**dict(self.joint_map), **folder_joint_map(Path(path), self.root)}
+            if self.body != "canonical-v1":
+                return rename_joints(motion, mapping), "; ".join(notes) or None, None
+        from motionclip.data.body import body_from_rig
+
+        fitted, more = body_from_rig(
+            motion, mapping if self.kind != "amass" else None, self.units if self.kind != "amass" else None
+        )
+        notes += more
+        return fitted.motion, "; ".join(notes) or None, (fitted.error_mm, fitted.height_m)
+
+
+JOINT_MAP_NAMES = ("joint_map.json", "joint_map.csv")
+
+
+def folder_joint_map(path: Path, root: str | None) -> dict[str, str]:
+    """The joint map that applies to ``path``: the nearest ``joint_map.json``/``.csv`` in its
+    folder or a folder above it, up to ``root`` (so a folder can mix rigs, one map per
+    sub-folder); ``{}`` if none."""
+    if root is None:
+        return {}
+    from motionclip.data.retarget import read_joint_map
+
+    top = Path(root).resolve()
+    folder = path.resolve().parent
+    while True:
+        for name in JOINT_MAP_NAMES:
+            if (folder / name).is_file():
+                return read_joint_map(folder / name)
+        if folder == top or folder.parent == folder or top not in folder.parents:
+            return {}
+        folder = folder.parent
 
 
 def load_take(path: str, fps: float, reader: Reader | None = None) -> TakeArrays | str:
     """Read one take; returns an error string instead of raising (for worker pools)."""
     try:
-        motion, note = (reader or Reader()).read(path)
+        motion, note, fit = (reader or Reader()).read(path)
         motion = resample(motion, fps)
         facing_direction(motion, 0)  # clear error if left/right joints are missing or coincide
         yaw = heading_yaw(motion.positions(), facing_pairs(motion.skeleton))
@@ -83,6 +121,7 @@ def load_take(path: str, fps: float, reader: Reader | None = None) -> TakeArrays
         names=sk.names,
         parents=sk.parents,
         note=note,
+        fit=fit,
     )
 
 
@@ -99,7 +138,7 @@ def _conform(res: TakeArrays, ref: TakeArrays) -> TakeArrays | None:
     if got != want:
         return None
     return TakeArrays(res.name, res.rot6d[:, perm], res.trans, res.yaw, res.offsets[perm], ref.names, ref.parents,
-                      res.note)  # fmt: skip
+                      res.note, res.fit)  # fmt: skip
 
 
 def _segment(take: Take, arrays: TakeArrays, fps: float, window: int) -> TakeArrays | str:
@@ -118,7 +157,7 @@ def _segment(take: Take, arrays: TakeArrays, fps: float, window: int) -> TakeArr
         s = min(max(0, mid - window // 2), n - window)
         e = s + window
     return TakeArrays(arrays.name, arrays.rot6d[s:e], arrays.trans[s:e], arrays.yaw[s:e], arrays.offsets,
-                      arrays.names, arrays.parents, arrays.note)  # fmt: skip
+                      arrays.names, arrays.parents, arrays.note, arrays.fit)  # fmt: skip
 
 
 def _strata(take: Take) -> tuple[tuple[str, ...], ...]:
@@ -273,7 +312,7 @@ def prepare_dataset(
     remove_stale_temps(out_path.parent, lambda name: name == out_path.name)  # a killed earlier prepare
     t0 = time.perf_counter()
     opts = options or SourceOptions()
-    reader = _reader(source, opts)  # a bad --up, --joint-map or --body-model fails before any reading
+    reader = _reader(source, opts, cfg, root)  # a bad --up, --units, --joint-map or --body-model fails before reading
     found = discover(source, root, opts)
     if not found.takes:
         raise DatasetError(f"{root}: no labelled takes found")
@@ -314,7 +353,11 @@ def prepare_dataset(
             continue
         kept.append((take, seg))
     if not kept or reference is None:
-        raise DatasetError(f"no usable takes (all {len(found.takes)} were skipped or shorter than the window)")
+        why = "; ".join(problems[:3]) + (f"; ... ({len(problems) - 3} more)" if len(problems) > 3 else "")
+        raise DatasetError(
+            f"no usable takes (all {len(found.takes)} were skipped or shorter than the window"
+            + (f": {why})" if problems else ")")
+        )
 
     takes = [t for t, _ in kept]
     splits = assign_splits(takes, cfg)
@@ -351,8 +394,16 @@ def prepare_dataset(
         "window_take": torch.tensor(window_take, dtype=torch.int64),
         "window_start": torch.tensor(window_start, dtype=torch.int64),
     }
+    fits = np.array([a.fit for _, a in kept if a.fit is not None]).reshape(-1, 2)
+    fit_summary = (
+        {"takes": len(fits), "error_mm_mean": float(fits[:, 0].mean()), "error_mm_max": float(fits[:, 0].max()),
+         "height_m_min": float(fits[:, 1].min()), "height_m_max": float(fits[:, 1].max())}
+        if len(fits) else None
+    )  # fmt: skip
     meta = {
         "source": source,
+        "body": cfg.body,
+        "body_fit": fit_summary,
         "root": str(root),
         "config": asdict(cfg),
         "skeleton": {
@@ -379,6 +430,8 @@ def prepare_dataset(
         "skipped_short": short,
         "problems": problems,
         "notes": notes,
+        "body": cfg.body,
+        "body_fit": fit_summary,
         "seconds": time.perf_counter() - t0,
     }
 
@@ -390,13 +443,18 @@ def _rel(path: str, root: str | Path) -> str:
         return Path(path).name
 
 
-def _reader(source: str, opts: SourceOptions) -> Reader:
+def _reader(source: str, opts: SourceOptions, cfg: DataConfig, root: str | Path) -> Reader:
     """The file reader for ``source``, with its options checked up front."""
+    from motionclip.config import check_body
+    from motionclip.data.units import check_units
     from motionclip.data.up_axis import check_up
 
-    used = {"bvh": {"labels", "up", "joint_map"}, "amass": {"labels", "annotations", "body_model"}}.get(source, set())
+    body = check_body(cfg.body)
+    used = {"bvh": {"labels", "up", "joint_map", "units"}, "amass": {"labels", "annotations", "body_model"},
+            "bandai-namco": {"units"}}.get(source, set())  # fmt: skip
     given = {"labels": opts.labels, "annotations": opts.annotations, "body_model": opts.body_model,
-             "up": None if opts.up == "auto" else opts.up, "joint_map": opts.joint_map}  # fmt: skip
+             "up": None if opts.up == "auto" else opts.up, "joint_map": opts.joint_map,
+             "units": None if opts.units == "auto" else opts.units}  # fmt: skip
     stray = [k for k, v in given.items() if v is not None and k not in used]
     if stray and source in ("bvh", "amass", "bandai-namco"):
         flag = "--" + stray[0].replace("_", "-")
@@ -404,14 +462,15 @@ def _reader(source: str, opts: SourceOptions) -> Reader:
     if source == "amass":
         from motionclip.data.amass import load_body_models
 
-        return Reader("amass", body_model=load_body_models(opts.body_model))
+        return Reader("amass", body_model=load_body_models(opts.body_model), body=body)
     up = "y" if source == "bandai-namco" else check_up(opts.up)  # Bandai Namco is Y-up (measured on every file)
+    units = "cm" if source == "bandai-namco" and opts.units == "auto" else check_units(opts.units)
     mapping: tuple[tuple[str, str], ...] = ()
     if opts.joint_map is not None:
         from motionclip.data.retarget import read_joint_map
 
         mapping = tuple(read_joint_map(opts.joint_map).items())
-    return Reader("bvh", up=up, joint_map=mapping)
+    return Reader("bvh", up=up, joint_map=mapping, body=body, units=units, root=str(root))
 
 
 def _dominant_skeleton(loaded: dict[str, TakeArrays | str]) -> tuple[TakeArrays | None, list[str]]:

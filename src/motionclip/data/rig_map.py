@@ -29,11 +29,11 @@ from motionclip.errors import SkeletonError
 
 SIDES = ("L", "R")
 LIMB_LANDMARKS = ("UpperArm", "LowerArm", "Hand", "UpperLeg", "LowerLeg", "Foot", "Toes")
-LANDMARKS = ("Head",) + tuple(f"{name}_{s}" for s in SIDES for name in LIMB_LANDMARKS)
+LANDMARKS = ("Head", *tuple(f"{name}_{s}" for s in SIDES for name in LIMB_LANDMARKS))
 """Landmark names: the canonical body's joint names (Bandai's), so a joint map reads the same."""
 
 _COINCIDE_M = 1e-3  # joints closer than 1 mm in the rest pose are one place
-_PREFIX_SIDE = re.compile(r"^(?:[a-z0-9_]+:)?([LR])(?=[A-Z_])|^(?:[a-z0-9_]+:)?([lr])(?=hand|foot|thumb|finger)")
+_PREFIX_SIDE = re.compile(r"^([LR])(?=[A-Z_])|^([lr])(?=hand|foot|thumb|finger)")
 _HAND = re.compile(r"hand|wrist", re.IGNORECASE)
 _FOOT = re.compile(r"foot|ankle", re.IGNORECASE)
 _TOE = re.compile(r"toe", re.IGNORECASE)
@@ -62,7 +62,9 @@ class RigMap:
 
 
 def side_of(name: str) -> str:
-    """'left', 'right' or 'center', also for CMU-style prefixes (``LHipJoint``, ``lhand``)."""
+    """'left', 'right' or 'center', also for CMU-style prefixes (``LHipJoint``, ``lhand``) and
+    namespaced names (``mixamorig:LeftArm``)."""
+    name = name.rsplit(":", 1)[-1]
     side = joint_side(name)
     if side != "center":
         return side
@@ -83,7 +85,7 @@ def rest_positions(skeleton: Skeleton) -> np.ndarray:
 
 
 def _depths(parents: tuple[int, ...]) -> list[int]:
-    depth = []
+    depth: list[int] = []
     for p in parents:
         depth.append(0 if p < 0 else depth[p] + 1)
     return depth
@@ -125,7 +127,10 @@ def find_landmarks(skeleton: Skeleton, joint_map: dict[str, str] | None = None) 
     how: dict[str, str] = {}
     forced = _forced(skeleton, joint_map or {})
     for s, side in zip(SIDES, ("left", "right")):
-        for end, pattern, chain in (("Hand", _HAND, ("LowerArm", "UpperArm")), ("Foot", _FOOT, ("LowerLeg", "UpperLeg"))):
+        for end, pattern, chain in (
+            ("Hand", _HAND, ("LowerArm", "UpperArm")),
+            ("Foot", _FOOT, ("LowerLeg", "UpperLeg")),
+        ):
             j = forced.get(f"{end}_{s}", _shallowest(skeleton, pattern, side))
             if j is None:
                 continue
@@ -158,7 +163,7 @@ def find_landmarks(skeleton: Skeleton, joint_map: dict[str, str] | None = None) 
         raise SkeletonError(
             f"cannot find the humanoid joints {', '.join(missing)} in this skeleton ({skeleton.num_joints} joints: "
             f"{', '.join(skeleton.names[:8])}{', ...' if skeleton.num_joints > 8 else ''}); a --joint-map file "
-            f"can name them ({{\"source joint\": \"{missing[0]}\"}})"
+            f'can name them ({{"source joint": "{missing[0]}"}})'
         )
     used = [j for j in joints.values()]
     if len(set(used)) != len(used):

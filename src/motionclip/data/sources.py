@@ -50,6 +50,7 @@ class SourceOptions:
     body_model: Path | None = None  # amass: SMPL-H model.npz
     up: str = "auto"  # bvh: auto, y or z
     joint_map: Path | None = None  # bvh: source -> dominant joint names
+    units: str = "auto"  # bvh: auto, cm, m, mm, in, cmu, dm (motionclip.data.units)
     notes: list[str] = field(default_factory=list)
 
 

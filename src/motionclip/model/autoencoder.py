@@ -116,6 +116,11 @@ class MotionCLIP(nn.Module):
         return int(self.config.window)
 
     @property
+    def body(self) -> str:
+        """The skeleton convention inputs are put on (ModelConfig.body)."""
+        return str(self.config.body)
+
+    @property
     def trained_frames(self) -> int:
         """Longest clip the decoder was trained on: up to it, generate decodes in one pass."""
         return int(self.config.trained_frames or self.config.window)

@@ -27,7 +27,7 @@ import torch
 from safetensors import SafetensorError
 from safetensors.torch import load_file
 
-from motionclip.config import ModelConfig, from_dict, to_dict, validate_generation_config, validate_model_config
+from motionclip.config import BODIES, ModelConfig, from_dict, to_dict, validate_generation_config, validate_model_config
 from motionclip.data.skeleton import Skeleton
 from motionclip.errors import CheckpointError, MotionCLIPError, one_line
 from motionclip.model.autoencoder import MotionCLIP
@@ -284,3 +284,6 @@ def _check_config(config: dict[str, Any], p: Path) -> None:
         fail(f"'latent_norm' must be a positive number, got {norm!r}")
     if not isinstance(config.get("generation", {}), dict):
         fail("'generation' must be an object")
+    body = config.get("body", "rig")
+    if body not in BODIES:
+        fail(f"unknown body convention {body!r} (known: {', '.join(BODIES)}); a newer motionclip may read it")

@@ -171,6 +171,7 @@ def train(
         fps=dm.cache.fps,
         window=dm.cache.window,
         trained_frames=max(dm.cache.window, run.train.clip_max_frames),
+        body=dm.cache.body,
     )
     model = MotionCLIP(config, dm.cache.skeleton, dm.stats)
     if run.train.init_from:

@@ -26,7 +26,7 @@ import numpy as np
 import torch
 
 from motionclip.data.bvh import bvh_text, read_bvh
-from motionclip.data.canonical import resample, resampled_length
+from motionclip.data.canonical import resampled_length
 from motionclip.data.motion import Motion
 from motionclip.errors import MotionCLIPError
 from motionclip.model.autoencoder import MotionCLIP
@@ -168,18 +168,15 @@ class MotionService:
         """Zero-shot recognition of an uploaded BVH (``motionclip.apps.classify``): the upload
         is parsed before the model lock is taken."""
         from motionclip.apps.classify import classify_motion
-        from motionclip.apps.sources import to_model_skeleton
         from motionclip.data.up_axis import to_y_up
 
-        # parsing, up axis, retargeting, cropping and resampling happen before the model
-        # lock: a slow upload never makes other requests wait
+        # parsing, up axis and cropping happen before the model lock: a slow upload never
+        # makes other requests wait; the body mapping is classify_motion's, as on the CLI
         raw_motion = parse_bvh_bytes(
             data, filename, max_bytes=self.limits.max_upload_inflated_bytes, max_cells=self.limits.max_upload_cells
         )
-        motion = to_model_skeleton(self.model, to_y_up(raw_motion, "auto")[0])
-        motion, cropped = self._fit_length(motion)
+        motion, cropped = self._fit_length(to_y_up(raw_motion, "auto")[0])
         frames, fps = len(motion), motion.fps
-        motion = resample(motion, self.model.fps)
         with self._lock:
             self.requests += 1
             preds = classify_motion(self.model, motion, classes, top_k, raw)
