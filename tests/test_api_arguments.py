@@ -114,6 +114,22 @@ MISUSE: list[tuple[str, Call, type[Exception], str]] = [
      "rotations must be a tensor or array of numbers"),
     ("Motion(rotations='abc')", lambda c: _motion(c, rotations="abc"), MotionFormatError, "rotations must be a tensor"),
     ("Motion(euler_order=1)", lambda c: _motion(c, euler_order=1), MotionFormatError, "euler_order must be a"),
+    ("interpolate(None, ...)", lambda c: motionclip.interpolate(None, "a", "b", 3), MotionCLIPError,
+     "model must be a MotionCLIP model .*got NoneType"),
+    ("interpolate(steps='3')", lambda c: motionclip.interpolate(c["model"], "a", "b", "3"), MotionCLIPError,
+     "--steps must be an integer between 2 and .*got '3'"),
+    ("edit_style(add=None)", lambda c: motionclip.edit_style(c["model"], None, text="a person walks"),
+     MotionCLIPError, "add is not a string"),
+    ("edit_style(scale='x')", lambda c: motionclip.edit_style(c["model"], "proud", text="walk", scale="x"),
+     MotionCLIPError, "--scale must be a number between"),
+    ("compose(upper=1)", lambda c: motionclip.compose(c["model"], 1, "a person walks"), MotionCLIPError,
+     "upper is not a string"),
+    ("classify(motion_file=None)", lambda c: motionclip.classify(c["model"], None, "walk,run"), MotionCLIPError,
+     "motion_file must be a path"),
+    ("classify_motion(motion=None)", lambda c: motionclip.classify_motion(c["model"], None, "walk"), MotionCLIPError,
+     "motion must be a Motion"),
+    ("classify(top_k='3')", lambda c: motionclip.classify(c["model"], c["bvh"], "walk,run", "3"), MotionCLIPError,
+     "--top-k must be a positive integer, got '3'"),
 ]  # fmt: skip
 
 # (id, call, error type, message) -- every one was accepted, most giving a wrong result

@@ -79,3 +79,49 @@ def test_classify_interpolate_edit_cli_with_a_joint_map(tiny_checkpoint: Path, a
     r = runner.invoke(app, ["edit", "--motion", str(path), "--add", "proud", "-o", str(tmp_path / "e.npz"),
                             "--joint-map", str(mapping), "-c", str(tiny_checkpoint)])  # fmt: skip
     assert r.exit_code == 0, r.output + repr(r.exception)
+
+
+def test_outputs_on_the_users_rig(tiny_checkpoint: Path, tmp_path: Path) -> None:
+    """--rig: generate / interpolate / edit write motion files on the user's skeleton, in its units."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "data"))
+    from rig_samples import CMU, canonical_walk, write_rig_file
+
+    from motionclip.data.bvh import read_bvh
+
+    theirs = write_rig_file(CMU, canonical_walk(), tmp_path / "theirs.bvh")
+    ck = ["-c", str(tiny_checkpoint)]
+    runs = [
+        ["generate", "a person walks", "-o", str(tmp_path / "g.bvh"), "--rig", str(theirs)],
+        ["interpolate", "a person walks", "a person runs", "--steps", "2", "-o", str(tmp_path / "i.bvh"),
+         "--rig", str(theirs)],
+        ["edit", "--text", "a person walks", "--add", "proud", "-o", str(tmp_path / "e.bvh"), "--rig", str(theirs)],
+    ]  # fmt: skip
+    for args in runs:
+        r = runner.invoke(app, [*args, *ck])
+        assert r.exit_code == 0, r.output + repr(r.exception)
+    for name in ("g.bvh", "i_1.bvh", "e.bvh"):
+        m = read_bvh(tmp_path / name)
+        assert m.skeleton.names == read_bvh(theirs).skeleton.names
+        assert 15 < float(m.positions()[..., 1].max()) * 100 < 40  # CMU units (a body ~25 units tall)
+    r = runner.invoke(app, ["generate", "a person walks", "-o", str(tmp_path / "x.bvh"), "--rig", "nope.bvh", *ck])
+    assert isinstance(r.exception, MotionCLIPError) and "nope.bvh" in str(r.exception)
+
+
+def test_up_and_units_options_reach_the_reader(tiny_checkpoint: Path, tmp_path: Path) -> None:
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "data"))
+    from rig_samples import CMU, canonical_walk, write_rig_file
+
+    path = write_rig_file(CMU, canonical_walk(), tmp_path / "cmu.bvh")
+    base = ["classify", str(path), "--classes", "walk,wave-left-hand", "-c", str(tiny_checkpoint), "--json"]
+    auto = runner.invoke(app, base)
+    forced = runner.invoke(app, [*base, "--units", "cmu", "--up", "y"])
+    assert auto.exit_code == 0 and forced.exit_code == 0, auto.output + forced.output
+    assert json.loads(auto.output)["predictions"] == json.loads(forced.output)["predictions"]
+    # the canonical features do not depend on size (the root path is scaled by leg length), so even a
+    # wrong unit recognises the same; it matters for --rig output and the reported heights
+    wrong = runner.invoke(app, [*base, "--units", "m"])
+    assert wrong.exit_code == 0
+    got = json.loads(wrong.output)["predictions"]
+    assert [p["label"] for p in got] == [p["label"] for p in json.loads(auto.output)["predictions"]]
+    bad = runner.invoke(app, [*base, "--units", "furlong"])
+    assert isinstance(bad.exception, MotionCLIPError) and "unknown unit" in str(bad.exception)

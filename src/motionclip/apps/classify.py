@@ -21,7 +21,7 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 
-from motionclip.apps.sources import is_motion_path, motion_latent
+from motionclip.apps.sources import Reading, check_model, is_motion_path, motion_latent, reading_of
 from motionclip.config import LIMITS, Limits
 from motionclip.data.io import read_motion
 from motionclip.data.labels import CONTENT_PHRASES, STYLE_PHRASES, class_prompt, style_prompt
@@ -80,9 +80,9 @@ def class_text(name: str, raw: bool = False) -> str:
 
 
 def check_top_k(top_k: int) -> int:
-    if top_k < 1:
-        raise MotionCLIPError(f"--top-k must be at least 1, got {top_k}")
-    return top_k
+    from motionclip.checks import check_int
+
+    return check_int(top_k, "--top-k")
 
 
 def check_request(classes: str | Sequence[str], top_k: int, motion_file: str | Path | None = None) -> list[str]:
@@ -91,7 +91,9 @@ def check_request(classes: str | Sequence[str], top_k: int, motion_file: str | P
     check_top_k(top_k)
     labels = parse_classes(classes)
     if motion_file is not None:
-        path = Path(motion_file).expanduser()
+        from motionclip.checks import check_path
+
+        path = check_path(motion_file, "motion_file").expanduser()
         if not path.is_file():
             raise MotionCLIPError(f"{motion_file}: motion file not found")
         if not is_motion_path(path.name):
@@ -118,11 +120,14 @@ def classify(
     classes: str | Sequence[str],
     top_k: int = 5,
     raw: bool = False,
-    joint_map: dict[str, str] | None = None,
+    joint_map: dict[str, str] | Reading | None = None,
 ) -> list[Prediction]:
-    """Zero-shot top-k classes of a motion file."""
+    """Zero-shot top-k classes of a motion file (``joint_map``: a map or a ``sources.Reading``)."""
+    check_model(model)
+    if motion_file is None:
+        raise MotionCLIPError("motion_file must be a path to a .bvh, .bvh.gz or .npz file, got None")
     labels = check_request(classes, top_k, motion_file)
-    motion = read_motion(Path(motion_file).expanduser(), up="auto")
+    motion = read_motion(Path(motion_file).expanduser(), up=reading_of(joint_map).up)
     return classify_motion(model, motion, labels, top_k, raw, joint_map)
 
 
@@ -132,10 +137,13 @@ def classify_motion(
     classes: str | Sequence[str],
     top_k: int = 5,
     raw: bool = False,
-    joint_map: dict[str, str] | None = None,
+    joint_map: dict[str, str] | Reading | None = None,
 ) -> list[Prediction]:
     """Zero-shot top-k classes of a loaded motion of any rig (what every surface calls);
     ``joint_map`` names joints no rule finds (see ``sources.motion_latent``)."""
+    check_model(model)
+    if not isinstance(motion, Motion):
+        raise MotionCLIPError(f"motion must be a Motion (motionclip.read_bvh), got {type(motion).__name__}")
     labels = check_request(classes, top_k)
     z = motion_latent(model, motion, joint_map)
     prompts = [class_text(c, raw) for c in labels]

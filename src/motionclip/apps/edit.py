@@ -34,12 +34,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import torch
 
 from motionclip.apps.compose import Composition, body_parts, combine, fit_length, gesture_limbs
 from motionclip.apps.outputs import check_output, write_outputs
-from motionclip.apps.sources import Source, latent_on_model, match_norm, resolve
+from motionclip.apps.sources import Reading, Source, check_model, latent_on_model, match_norm, resolve
 from motionclip.config import LIMITS, Limits
 from motionclip.data.canonical import resample
 from motionclip.data.labels import style_prompt
@@ -47,15 +48,17 @@ from motionclip.data.motion import Motion
 from motionclip.errors import MotionCLIPError
 from motionclip.model.autoencoder import MotionCLIP
 
+if TYPE_CHECKING:
+    from motionclip.data.rig_export import UserRig
+
 NEUTRAL_STYLE = "normal"
 NEUTRAL_POSE = "a person stands still"
 
 
 def check_scale(scale: float, limits: Limits = LIMITS) -> float:
-    m = limits.max_scale
-    if not abs(scale) <= m:  # also rejects NaN
-        raise MotionCLIPError(f"--scale must be between -{m:g} and {m:g}, got {scale}")
-    return float(scale)
+    from motionclip.checks import check_number
+
+    return check_number(scale, "--scale", -limits.max_scale, limits.max_scale)
 
 
 def edit_latent(z_base: torch.Tensor, z_start: torch.Tensor, z_end: torch.Tensor, scale: float = 1.0) -> torch.Tensor:
@@ -111,11 +114,17 @@ def edit_style(
     scale: float = 1.0,
     frames: int | None = None,
     allow_files: bool = True,
-    joint_map: dict[str, str] | None = None,
+    joint_map: dict[str, str] | Reading | None = None,
 ) -> Edit:
     """Style edit of a motion file or a text: ``z + s * (E(add) - E(sub))``.
     ``allow_files=False``: every input is text (see ``sources.resolve``)."""
+    from motionclip.checks import check_str
+
+    check_model(model)
     check_scale(scale)
+    check_str(add, "add")
+    if sub is not None:
+        check_str(sub, "sub")
     if (motion is None) == (text is None):
         raise MotionCLIPError("give exactly one of --motion FILE or --text TEXT to edit")
     if motion is not None and (not allow_files or not Path(motion).expanduser().is_file()):
@@ -136,13 +145,18 @@ def compose(
     scale: float = 1.0,
     frames: int | None = None,
     allow_files: bool = True,
-    joint_map: dict[str, str] | None = None,
+    joint_map: dict[str, str] | Reading | None = None,
 ) -> Edit:
     """Upper body of ``upper`` on the root, heading and legs of ``lower``, per joint (see the
     module docstring); ``neutral`` None or empty: the gesture's limbs are those that differ
     from the lower-body motion (else from ``neutral``'s motion); ``scale`` weighs the upper
     motion on them."""
+    from motionclip.checks import check_str
+
+    check_model(model)
     check_scale(scale)
+    check_str(upper, "upper")
+    check_str(lower, "lower")
 
     def side(spec: str) -> Source:
         return resolve(model, spec, True, allow_files=allow_files, joint_map=joint_map)
@@ -171,10 +185,13 @@ def _motion_of(model: MotionCLIP, source: Source, frames: int) -> Motion:
     return out[0]
 
 
-def write_edit(model: MotionCLIP, result: Edit, out: str | Path, grid: bool = False) -> list[Path]:
-    """The edited motion; with ``grid`` one video of base / start / end / result side by side."""
+def write_edit(
+    model: MotionCLIP, result: Edit, out: str | Path, grid: bool = False, rig: UserRig | None = None
+) -> list[Path]:
+    """The edited motion (on the user's ``rig`` if given); with ``grid`` one video of base /
+    start / end / result side by side."""
     check_output(out, grid)
     if not grid:
-        return write_outputs([result.motion], out)
+        return write_outputs([result.motion], out, rig=rig)
     inputs = model.decode(torch.stack([result.base.z, result.start.z, result.end.z]), len(result.motion))
     return write_outputs([*inputs, result.motion], out, captions=result.captions(), grid=True)

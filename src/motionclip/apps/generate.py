@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from motionclip.apps.compose import Composition, Split, compose_samples, split_prompt
 from motionclip.apps.outputs import write_outputs
@@ -14,6 +15,9 @@ from motionclip.config import LIMITS, Limits
 from motionclip.data.motion import Motion
 from motionclip.errors import MotionCLIPError
 from motionclip.model.autoencoder import MotionCLIP
+
+if TYPE_CHECKING:
+    from motionclip.data.rig_export import UserRig
 
 
 def check_seconds(seconds: float, option: str = "--seconds", limits: Limits = LIMITS) -> float:
@@ -92,8 +96,10 @@ def generate_to_files(
     seed: int = 0,
     bank_weight: float | None = None,
     log: Callable[[str], None] | None = None,
+    rig: UserRig | None = None,
 ) -> list[Path]:
-    """:func:`generate` into files; ``log`` receives a ``composed: ...`` line per composed prompt."""
+    """:func:`generate` into files; ``log`` receives a ``composed: ...`` line per composed prompt;
+    ``rig`` writes motion files on the user's own rig (``outputs.load_rig``)."""
     from motionclip.apps.outputs import output_kind
     from motionclip.io_utils import check_output_path
 
@@ -107,7 +113,7 @@ def generate_to_files(
         ):
             log(line)
     captions = [p if samples == 1 else f"{p} ({k + 1})" for p in prompts for k in range(samples)]
-    return write_outputs(motions, out, captions=captions, grid=grid)
+    return write_outputs(motions, out, captions=captions, grid=grid, rig=rig)
 
 
 @dataclass

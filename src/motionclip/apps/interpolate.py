@@ -8,21 +8,24 @@ applied in between, which keeps the path a straight line in latent space.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import torch
 
 from motionclip.apps.outputs import write_outputs
-from motionclip.apps.sources import Source, resolve
+from motionclip.apps.sources import Reading, Source, check_model, resolve
 from motionclip.config import LIMITS, Limits
 from motionclip.data.motion import Motion
-from motionclip.errors import MotionCLIPError
 from motionclip.model.autoencoder import MotionCLIP
+
+if TYPE_CHECKING:
+    from motionclip.data.rig_export import UserRig
 
 
 def check_steps(steps: int, limits: Limits = LIMITS) -> int:
-    if not 2 <= steps <= limits.max_steps:
-        raise MotionCLIPError(f"--steps must be between 2 (both ends included) and {limits.max_steps}, got {steps}")
-    return steps
+    from motionclip.checks import check_int
+
+    return check_int(steps, "--steps", 2, limits.max_steps, note=" (both ends included)")
 
 
 def interpolate_latents(z_a: torch.Tensor, z_b: torch.Tensor, steps: int) -> torch.Tensor:
@@ -39,10 +42,11 @@ def interpolate(
     steps: int,
     frames: int | None = None,
     allow_files: bool = True,
-    joint_map: dict[str, str] | None = None,
+    joint_map: dict[str, str] | Reading | None = None,
 ) -> tuple[list[Motion], list[str], torch.Tensor]:
     """Decode the interpolation A -> B; returns motions, captions and the latents.
     ``allow_files=False``: A and B are always text (see ``sources.resolve``)."""
+    check_model(model)
     check_steps(steps)
     src_a = resolve(model, a, allow_files=allow_files, joint_map=joint_map)
     src_b = resolve(model, b, allow_files=allow_files, joint_map=joint_map)
@@ -65,7 +69,8 @@ def interpolate_to_files(
     out: str | Path,
     frames: int | None = None,
     grid: bool = False,
-    joint_map: dict[str, str] | None = None,
+    joint_map: dict[str, str] | Reading | None = None,
+    rig: UserRig | None = None,
 ) -> list[Path]:
     motions, caps, _ = interpolate(model, a, b, steps, frames, joint_map=joint_map)
-    return write_outputs(motions, out, captions=caps, grid=grid)
+    return write_outputs(motions, out, captions=caps, grid=grid, rig=rig)

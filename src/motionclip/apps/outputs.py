@@ -11,6 +11,7 @@ from motionclip.data.motion import Motion
 from motionclip.errors import MotionCLIPError
 
 if TYPE_CHECKING:
+    from motionclip.data.rig_export import UserRig
     from motionclip.render import RenderConfig
 
 MOTION_EXTS = (".bvh", ".bvh.gz", ".npz")
@@ -51,16 +52,36 @@ def numbered(path: Path, index: int, count: int) -> Path:
     return path.with_name(f"{stem}_{index + 1:0{len(str(count))}d}{suffix}")
 
 
+def load_rig(
+    model: Any, path: str | Path | None, joint_map: dict[str, str] | None = None, up: str = "auto", units: str = "auto"
+) -> UserRig | None:
+    """The user's rig for ``--rig FILE`` (None without one), checked before any generation:
+    the model must be a canonical-body model, the file a humanoid BVH."""
+    if path is None:
+        return None
+    from motionclip.data.body import CANONICAL_BODY
+    from motionclip.data.rig_export import read_user_rig
+
+    if getattr(model, "body", None) != CANONICAL_BODY:
+        raise MotionCLIPError("--rig needs a canonical-body checkpoint (this one was trained on its data's own rig)")
+    if not str(path).lower().endswith((".bvh", ".bvh.gz")):
+        raise MotionCLIPError(f"{path}: --rig takes a BVH file of your character")
+    return read_user_rig(path, joint_map, up, units)
+
+
 def write_outputs(
     motions: Sequence[Motion],
     out: str | Path,
     captions: Sequence[str] | None = None,
     grid: bool = False,
     config: RenderConfig | None = None,
+    rig: UserRig | None = None,
 ) -> list[Path]:
     """Write one file per motion (numbered), or one side-by-side video with ``grid``.
 
     ``config`` sets the frame size and look of video/image outputs (default RenderConfig()).
+    ``rig``: motion files are written on the user's own rig (``--rig``, see :func:`load_rig`);
+    videos and images show the canonical body.
     """
     out = Path(out)
     kind = check_output(out, grid)
@@ -68,6 +89,8 @@ def write_outputs(
         raise MotionCLIPError("nothing to write")
     captions = list(captions) if captions is not None else [""] * len(motions)
     if kind == "motion":
+        if rig is not None:
+            motions = [rig.put(m) for m in motions]
         return [write_motion(m, numbered(out, i, len(motions))) for i, m in enumerate(motions)]
     from motionclip.render import render_grid, render_motion, save_animation, save_keyframe_strip
 

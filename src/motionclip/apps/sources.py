@@ -33,6 +33,35 @@ from motionclip.errors import MotionCLIPError
 from motionclip.model.autoencoder import MotionCLIP
 
 
+@dataclass(frozen=True)
+class Reading:
+    """How the motion files an application is given are read: a joint map for names no rule
+    finds, the up axis and the length unit (see :mod:`motionclip.data.body`). Wherever the
+    applications take ``joint_map``, a :class:`Reading` may stand in for the plain map."""
+
+    joint_map: dict[str, str] | None = None
+    up: str = "auto"
+    units: str = "auto"
+
+
+def reading_of(joint_map: dict[str, str] | Reading | None) -> Reading:
+    """The :class:`Reading` for an applications' ``joint_map`` argument (checked)."""
+    from motionclip.data.units import check_units
+    from motionclip.data.up_axis import check_up
+
+    r = joint_map if isinstance(joint_map, Reading) else Reading(joint_map)
+    check_up(r.up)
+    check_units(r.units)
+    return r
+
+
+def check_model(model: object) -> MotionCLIP:
+    """The applications' first argument: a loaded model (``motionclip.load()``)."""
+    if not isinstance(model, MotionCLIP):
+        raise MotionCLIPError(f"model must be a MotionCLIP model (motionclip.load()), got {type(model).__name__}")
+    return model
+
+
 @dataclass
 class Source:
     """One resolved input: where it came from, and its latent (D,)."""
@@ -48,13 +77,13 @@ def is_motion_path(spec: str) -> bool:
     return str(spec).lower().endswith(MOTION_SUFFIXES) and not any(c.isspace() for c in str(spec))
 
 
-def to_model_skeleton(model: MotionCLIP, motion: Motion, joint_map: dict[str, str] | None = None) -> Motion:
+def to_model_skeleton(model: MotionCLIP, motion: Motion, joint_map: dict[str, str] | Reading | None = None) -> Motion:
     """``motion`` on the model's skeleton (see :func:`to_model_body`)."""
     return to_model_body(model, motion, joint_map)[0]
 
 
 def to_model_body(
-    model: MotionCLIP, motion: Motion, joint_map: dict[str, str] | None = None, units: str = "auto"
+    model: MotionCLIP, motion: Motion, joint_map: dict[str, str] | Reading | None = None
 ) -> tuple[Motion, list[str]]:
     """``motion`` (Y-up) on the model's skeleton, with notes (unit converted, poor fit).
 
@@ -65,12 +94,13 @@ def to_model_body(
     from motionclip.data.body import CANONICAL_BODY, body_from_rig
     from motionclip.data.retarget import retarget
 
+    r = reading_of(joint_map)
     if model.body == CANONICAL_BODY:
-        fitted, notes = body_from_rig(motion, joint_map, units)
+        fitted, notes = body_from_rig(motion, r.joint_map, r.units)
         return fitted.motion, notes
-    if motion.skeleton.same_topology(model.skeleton) and not joint_map:
+    if motion.skeleton.same_topology(model.skeleton) and not r.joint_map:
         return motion, []
-    return retarget(motion, model.skeleton, joint_map), []
+    return retarget(motion, model.skeleton, r.joint_map), []
 
 
 def read_joint_map(path: str | Path | None) -> dict[str, str] | None:
@@ -82,7 +112,7 @@ def read_joint_map(path: str | Path | None) -> dict[str, str] | None:
     return read(path)
 
 
-def motion_latent(model: MotionCLIP, motion: Motion, joint_map: dict[str, str] | None = None) -> torch.Tensor:
+def motion_latent(model: MotionCLIP, motion: Motion, joint_map: dict[str, str] | Reading | None = None) -> torch.Tensor:
     """(D,) latent of a motion of any rig, averaging training-length windows for long clips."""
     return latent_on_model(model, to_model_skeleton(model, motion, joint_map))
 
@@ -117,7 +147,7 @@ def resolve(
     spec: str,
     decodable: bool = True,
     allow_files: bool = True,
-    joint_map: dict[str, str] | None = None,
+    joint_map: dict[str, str] | Reading | None = None,
 ) -> Source:
     """Resolve one FILE_OR_TEXT argument (see the module docstring for the rule);
     ``decodable`` as in :func:`text_latent`; ``joint_map`` renames a motion's joints. With
@@ -137,7 +167,7 @@ def resolve(
     if is_file:
         if not is_motion_path(path.name):
             raise MotionCLIPError(f"{path}: not a motion file (expected {', '.join(MOTION_SUFFIXES)})")
-        motion = to_model_skeleton(model, read_motion(path, up="auto"), joint_map)
+        motion = to_model_skeleton(model, read_motion(path, up=reading_of(joint_map).up), joint_map)
         return Source("motion", path.name, latent_on_model(model, motion), motion)
     if is_dir:
         raise MotionCLIPError(f"{path}: is a folder; give a motion file or a text prompt")

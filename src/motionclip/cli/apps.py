@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -23,9 +23,15 @@ from motionclip.cli.common import (
     JointMapOpt,
     JsonOpt,
     OutOpt,
+    RigOpt,
+    UnitsOpt,
+    UpOpt,
     err_console,
     print_paths,
 )
+
+if TYPE_CHECKING:
+    from motionclip.apps.sources import Reading
 
 
 def generate(
@@ -43,6 +49,7 @@ def generate(
         typer.Option(help="0 = decode the text embedding itself (the paper); up to 1 = a training latent near it."),
     ] = None,
     active_quantile: ActiveQuantileOpt = None,
+    rig: RigOpt = None,
     checkpoint: CheckpointOpt = None,
     backend_model: BackendModelOpt = None,
 ) -> None:
@@ -60,12 +67,24 @@ def generate(
     model = common.load_model(checkpoint, backend_model)
     common.set_active_quantile(model, active_quantile)
     frames = duration_frames(model, frames, seconds)
+    from motionclip.apps.outputs import load_rig
+
+    user_rig = load_rig(model, rig)  # before generating
 
     def log(line: str) -> None:  # "composed: ..." and "note: ..." (a prompt far from every training description)
         err_console().print(line, markup=False, soft_wrap=True)
 
     paths = generate_to_files(
-        model, prompts, out, frames=frames, grid=grid, samples=samples, seed=seed, bank_weight=bank_weight, log=log
+        model,
+        prompts,
+        out,
+        frames=frames,
+        grid=grid,
+        samples=samples,
+        seed=seed,
+        bank_weight=bank_weight,
+        log=log,
+        rig=user_rig,
     )
     print_paths(paths)
 
@@ -76,15 +95,23 @@ def render(
     grid: Annotated[bool, typer.Option(help="Several motions side by side with captions.")] = False,
     captions: Annotated[list[str] | None, typer.Option("--caption", help="Caption per file.")] = None,
     size: Annotated[int | None, typer.Option(help="Square frame size in pixels per motion (default: 320).")] = None,
-    up: Annotated[str, typer.Option(help="Up axis of BVH files: auto (detect Z-up, e.g. Blender), y or z.")] = "auto",
+    up: UpOpt = "auto",
+    units: UnitsOpt = "auto",
+    joint_map: JointMapOpt = None,
 ) -> None:
-    """Render motion files as a shaded mannequin video, GIF or key-frame strip."""
+    """Render motion files as a shaded mannequin video, GIF or key-frame strip (any humanoid on the canonical body)."""
     from motionclip.apps.outputs import render_files
+    from motionclip.apps.sources import read_joint_map
 
     def note(text: str) -> None:
         err_console().print(text, markup=False, soft_wrap=True)
 
-    print_paths(render_files(files, out, grid=grid, captions=captions, size=size, up=up, note=note))
+    mapping = read_joint_map(joint_map)
+    print_paths(
+        render_files(
+            files, out, grid=grid, captions=captions, size=size, up=up, note=note, units=units, joint_map=mapping
+        )
+    )
 
 
 # --------------------------------------------------------------------------- interpolate
@@ -96,19 +123,22 @@ def interpolate(
     frames: FramesOpt = None,
     grid: GridOpt = False,
     joint_map: JointMapOpt = None,
+    up: UpOpt = "auto",
+    units: UnitsOpt = "auto",
+    rig: RigOpt = None,
     checkpoint: CheckpointOpt = None,
     backend_model: BackendModelOpt = None,
 ) -> None:
     """Decode a straight line in latent space from A to B (K steps, numbered files or a grid)."""
     from motionclip.apps.interpolate import check_steps, interpolate_to_files
-    from motionclip.apps.outputs import check_output
-    from motionclip.apps.sources import read_joint_map
+    from motionclip.apps.outputs import check_output, load_rig
 
     check_output(out, grid)
     check_steps(steps)
-    mapping = read_joint_map(joint_map)
+    reading = _reading(joint_map, up, units)
     model = common.load_model(checkpoint, backend_model)
-    print_paths(interpolate_to_files(model, a, b, steps, out, frames, grid, mapping))
+    user_rig = load_rig(model, rig)
+    print_paths(interpolate_to_files(model, a, b, steps, out, frames, grid, reading, rig=user_rig))
 
 
 # --------------------------------------------------------------------------------- edit
@@ -127,6 +157,9 @@ def edit(
     frames: FramesOpt = None,
     grid: Annotated[bool, typer.Option(help="Video of inputs and result side by side.")] = False,
     joint_map: JointMapOpt = None,
+    up: UpOpt = "auto",
+    units: UnitsOpt = "auto",
+    rig: RigOpt = None,
     checkpoint: CheckpointOpt = None,
     backend_model: BackendModelOpt = None,
 ) -> None:
@@ -147,10 +180,11 @@ def edit(
         raise MotionCLIPError("composition needs both --upper and --lower")
     check_output(out, grid)
     ed.check_scale(scale)
-    from motionclip.apps.sources import read_joint_map
+    from motionclip.apps.outputs import load_rig
 
-    mapping = read_joint_map(joint_map)
+    mapping = _reading(joint_map, up, units)
     model = common.load_model(checkpoint, backend_model)
+    user_rig = load_rig(model, rig)
     if style_mode:
         base = str(motion) if motion else None
         result = ed.edit_style(model, add, sub, base, text, scale, frames, joint_map=mapping)  # type: ignore[arg-type]
@@ -159,7 +193,7 @@ def edit(
     from rich.markup import escape
 
     err_console().print(escape(result.summary(scale)), soft_wrap=True)  # the analogy, or what was composed
-    print_paths(ed.write_edit(model, result, out, grid))
+    print_paths(ed.write_edit(model, result, out, grid, rig=user_rig))
 
 
 # ----------------------------------------------------------------------------- classify
@@ -170,6 +204,8 @@ def classify(
     raw: Annotated[bool, typer.Option(help="Embed class names verbatim (no 'a person ...' prompt).")] = False,
     as_json: JsonOpt = False,
     joint_map: JointMapOpt = None,
+    up: UpOpt = "auto",
+    units: UnitsOpt = "auto",
     checkpoint: CheckpointOpt = None,
     backend_model: BackendModelOpt = None,
 ) -> None:
@@ -178,9 +214,7 @@ def classify(
     from motionclip.apps.classify import classify as run
 
     check_request(classes, top_k, file)  # before the model loads
-    from motionclip.apps.sources import read_joint_map
-
-    mapping = read_joint_map(joint_map)
+    mapping = _reading(joint_map, up, units)
     preds = run(common.load_model(checkpoint, backend_model), str(file), classes, top_k, raw, mapping)
     note = far_note(preds)  # every offered class far from the motion
     if as_json:
@@ -196,6 +230,13 @@ def classify(
     Console().print(t)
     if note:
         err_console().print(note, markup=False, soft_wrap=True)
+
+
+def _reading(joint_map: Path | None, up: str, units: str) -> Reading:
+    """How the command reads its motion files, checked before the model loads."""
+    from motionclip.apps.sources import Reading, read_joint_map, reading_of
+
+    return reading_of(Reading(read_joint_map(joint_map), up, units))
 
 
 # ----------------------------------------------------------------------------- retrieve

@@ -30,10 +30,28 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 DataOpt = Annotated[Path, typer.Option(help="Cache file from `data prepare`.")]
 JointMapOpt = Annotated[
     Path | None,
-    typer.Option(help="JSON/CSV renaming the motion's joints to the model's (else matched by name)."),
+    typer.Option(
+        help="JSON/CSV naming joints of the motion that no rule finds (source joint -> canonical name such as "
+        "UpperArm_L); the others are found by name and structure."
+    ),
+]
+UpOpt = Annotated[str, typer.Option(help="Up axis of BVH inputs: auto (detect Z-up, e.g. Blender), y or z.")]
+UnitsOpt = Annotated[
+    str, typer.Option(help="Length unit of BVH inputs: auto (from body height), cm, m, mm, in, cmu, dm.")
+]
+RigOpt = Annotated[
+    Path | None,
+    typer.Option(
+        help="A BVH of your character: motion files are written on its skeleton (names, bone lengths, channel "
+        "order, units, up axis)."
+    ),
 ]
 PresetOpt = Annotated[
-    str | None, typer.Option(help="Named settings applied first: shipped (the shipped model's recipe) or paper.")
+    str | None,
+    typer.Option(
+        help="Named settings applied first: shipped (the shipped model's recipe; train's default), paper, or none "
+        "(the plain defaults)."
+    ),
 ]
 ActiveQuantileOpt = Annotated[
     float | None,

@@ -167,7 +167,7 @@ def eval_ablation(
     split: Annotated[str, typer.Option(help="Split to score on.")] = "test",
     overrides: OverridesArg = None,
     progress: ProgressOpt = True,
-    preset: PresetOpt = None,
+    preset: PresetOpt = "shipped",
 ) -> None:
     """The paper's loss ablation (Table 3): full vs. no text loss vs. no image loss."""
     from rich.console import Console
@@ -189,7 +189,7 @@ def eval_seeds(
     split: Annotated[str, typer.Option(help="Split to score on.")] = "val",
     overrides: OverridesArg = None,
     progress: ProgressOpt = True,
-    preset: PresetOpt = None,
+    preset: PresetOpt = "shipped",
 ) -> None:
     """Train N seeds with one budget; mean +- std of zero-shot content top-1."""
     from rich.console import Console

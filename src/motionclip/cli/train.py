@@ -16,7 +16,7 @@ def train(
     out: Annotated[Path, typer.Option(help="Run folder (logs, checkpoints, model).")] = Path("runs/motionclip"),
     config: Annotated[Path | None, typer.Option(help="YAML config (see motionclip.config).")] = None,
     overrides: Annotated[list[str] | None, typer.Argument(help="key=value, e.g. train.lr=3e-4")] = None,
-    preset: PresetOpt = None,
+    preset: PresetOpt = "shipped",
     resume: Annotated[str | None, typer.Option(help="Training checkpoint or 'last'.")] = None,
     devices: Annotated[int | None, typer.Option(help="Devices / processes.")] = None,
     strategy: Annotated[str | None, typer.Option(help="Lightning strategy, e.g. ddp.")] = None,

@@ -320,16 +320,19 @@ def check_max_frames(run: TrainRunConfig, window: int, data: str | Path) -> None
 
 
 def _init_weights(model: MotionCLIP, init_from: str) -> None:
-    """Fine-tuning: the weights of another model checkpoint (its latent bank is left out: the
-    bank describes its own latents, and this run stores a new one)."""
+    """Fine-tuning: the weights of another model checkpoint. Its latent bank is left out (the
+    bank describes its own latents, and this run stores a new one), and so are its
+    normalisation statistics and skeleton offsets: they describe its own training data,
+    which may differ (another dataset, or the canonical body instead of the files' rig)."""
     from motionclip.model.checkpoint import load_checkpoint
 
     start = load_checkpoint(init_from)
     if start.latent_dim != model.latent_dim or not start.skeleton.same_topology(model.skeleton):
         raise MotionCLIPError(f"{init_from}: latent size or skeleton differs from this run")
-    weights = {k: v for k, v in start.state_dict().items() if not k.startswith("bank_")}
+    data_tensors = ("rot_mean", "rot_std", "trans_mean", "trans_std", "offsets")
+    weights = {k: v for k, v in start.state_dict().items() if not k.startswith("bank_") and k not in data_tensors}
     own = model.state_dict()
-    missing = [k for k in own if k not in weights and not k.startswith("bank_")]
+    missing = [k for k in own if k not in weights and not k.startswith("bank_") and k not in data_tensors]
     unexpected = [k for k in weights if k not in own]
     if missing or unexpected:
         raise MotionCLIPError(f"{init_from}: weights do not match this model ({(missing + unexpected)[0]})")
