@@ -194,7 +194,6 @@ def test_classify_gzip_upload(client, walk_bvh: Path) -> None:  # noqa: ANN001
     [
         (b"this is not a bvh file", "HIERARCHY"),
         (b"HIERARCHY\nROOT Hips\n{\n OFFSET 0 0 0\n", "MOTION"),
-        (b"", "empty"),
     ],
 )
 def test_classify_malformed_bvh(client, data: bytes, needle: str) -> None:  # noqa: ANN001
@@ -227,8 +226,11 @@ def test_classify_wrong_skeleton(client) -> None:  # noqa: ANN001
 
 def test_classify_needs_classes(client, walk_bvh: Path) -> None:  # noqa: ANN001
     r = _classify(client, walk_bvh.read_bytes(), classes=" , ,")
+    assert r.status_code == 422  # the documented pattern wants a class name
+    assert "class" in r.json()["detail"][0]["msg"]
+    r = _classify(client, walk_bvh.read_bytes(), classes="walk, walk")
     assert r.status_code == 400
-    assert "class" in r.json()["detail"]
+    assert "duplicate" in r.json()["detail"]
     many = ",".join(f"c{i}" for i in range(DEFAULT_LIMITS.max_classes + 1))
     assert _classify(client, walk_bvh.read_bytes(), classes=many).status_code == 400
     assert client.post("/api/classify", data={"classes": "walk"}).status_code == 422  # no file

@@ -18,7 +18,7 @@ from motionclip.errors import MotionCLIPError
 from motionclip.model.autoencoder import MotionCLIP
 from motionclip.web import schemas
 from motionclip.web.limits import DEFAULT_LIMITS, ServingLimits
-from motionclip.web.middleware import BodySizeLimit
+from motionclip.web.middleware import AdmissionLimit, BodySizeLimit
 from motionclip.web.service import MotionService, parse_classes, safe_filename
 
 STATIC_DIR = Path(str(resources.files("motionclip.web") / "static"))
@@ -75,7 +75,17 @@ def create_app(
         responses=schemas.ERROR_RESPONSES,
     )
     app.state.service = service
-    app.add_middleware(BodySizeLimit, max_bytes=limits.max_body_bytes, timeout_s=limits.body_timeout_s)
+    # Added last, so outermost: a body is read (or refused) before admission, which then counts
+    # each model request until its response is sent.
+    app.add_middleware(
+        AdmissionLimit, max_pending=limits.max_pending, retry_after_s=limits.retry_after_s, exempt=("/api/health",)
+    )
+    app.add_middleware(
+        BodySizeLimit,
+        max_bytes=limits.max_body_bytes,
+        timeout_s=limits.body_timeout_s,
+        drain_bytes=limits.max_drain_bytes,
+    )
 
     @app.exception_handler(MotionCLIPError)
     async def _user_error(_: Request, exc: MotionCLIPError) -> JSONResponse:
@@ -88,7 +98,7 @@ def create_app(
         errors = [
             {
                 "loc": [str(x) for x in e.get("loc", ())],
-                "msg": str(e.get("msg", "invalid")),
+                "msg": _message(e),
                 "type": str(e.get("type", "")),
             }
             for e in exc.errors()
@@ -118,32 +128,32 @@ def create_app(
         return service.info()
 
     @app.post("/api/generate", response_model=schemas.MotionOut, tags=["motion"])
-    def generate(req: schemas.GenerateRequest) -> dict[str, Any]:
+    def generate(req: schemas.GenerateRequest) -> JSONResponse:
         """Text to motion: joint positions per frame (T, J, 3), metres, Y up."""
-        return service.motion_payload(service.generate(req.text, req.frames, req.seed), req.text)
+        return _json(service.motion_payload(service.generate(req.text, req.frames, req.seed), req.text))
 
     @app.post("/api/interpolate", response_model=schemas.InterpolateOut, tags=["motion"])
-    def interpolate(req: schemas.InterpolateRequest) -> dict[str, Any]:
+    def interpolate(req: schemas.InterpolateRequest) -> JSONResponse:
         """Motions along the straight line between two text latents (both ends included)."""
         items = service.interpolate(req.a, req.b, req.steps, req.frames)
         motions = [service.motion_payload(m, f"{req.a} -> {req.b} ({t:.2f})", alpha=t) for t, m in items]
-        return {"a": req.a, "b": req.b, "motions": motions}
+        return _json({"a": req.a, "b": req.b, "motions": motions})
 
     @app.post("/api/edit", response_model=schemas.MotionOut, tags=["motion"])
-    def edit(req: schemas.EditRequest) -> dict[str, Any]:
+    def edit(req: schemas.EditRequest) -> JSONResponse:
         """Style edit, as `motionclip edit --text`: z(text) + scale * (E(add) - E(sub)). A single word is a
         style label ('proud' -> 'a proud person moves'); without sub the neutral style is subtracted."""
         sub = req.sub or None
         motion = service.edit(req.text, req.add, sub, req.scale, req.frames)
         label = f"{req.text} + {req.scale:g}*({req.add} - {sub or 'normal'})"
-        return service.motion_payload(motion, label)
+        return _json(service.motion_payload(motion, label))
 
     @app.post("/api/compose", response_model=schemas.MotionOut, tags=["motion"])
-    def compose(req: schemas.ComposeRequest) -> dict[str, Any]:
+    def compose(req: schemas.ComposeRequest) -> JSONResponse:
         """Body-part composition, as `motionclip edit --upper --lower`: the upper body of one
         action on the lower body of another, z(lower) + scale * (E(upper) - E(neutral))."""
         motion = service.compose(req.upper, req.lower, req.neutral, req.scale, req.frames)
-        return service.motion_payload(motion, f"upper: {req.upper} / lower: {req.lower}")
+        return _json(service.motion_payload(motion, f"upper: {req.upper} / lower: {req.lower}"))
 
     @app.post("/api/classify", response_model=schemas.ClassifyOut, tags=["recognition"])
     def classify(
@@ -151,14 +161,17 @@ def create_app(
         classes: _Classes,
         top_k: _TopK = 5,
         raw: _Raw = False,
-    ) -> dict[str, Any]:
+    ) -> JSONResponse:
         """Zero-shot action recognition, as `motionclip classify`: softmax over 100 x cosine(motion,
         class prompt); a class word becomes a sentence ('walk' -> 'a person walks') unless raw."""
         data = file.file.read(limits.max_upload_bytes + 1)
+        name = safe_filename(Path(file.filename or "upload").name, "", fallback="upload")
+        if not data:  # the schema says minLength 1: the same 422 as every other invalid field
+            error = {"loc": ("body", "file"), "msg": f"{name}: the uploaded file is empty", "type": "string_too_short"}
+            raise RequestValidationError([error])
         if len(data) > limits.max_upload_bytes:
             raise HTTPException(413, f"upload larger than {limits.max_upload_bytes // 1024} KiB")
-        name = safe_filename(Path(file.filename or "upload").name, "", fallback="upload")
-        return service.classify(data, name, parse_classes(classes, limits), top_k, raw)
+        return _json(service.classify(data, name, parse_classes(classes, limits), top_k, raw))
 
     @app.get("/api/download/bvh", tags=["download"], response_class=Response)
     def download_bvh(text: _TextQuery, frames: _FramesQuery = limits.default_frames, seed: _SeedQuery = 0) -> Response:
@@ -178,20 +191,47 @@ def create_app(
     return app
 
 
-_Upload = Annotated[UploadFile, File(description="A .bvh (or gzip .bvh.gz) motion on the model's skeleton.")]
-_Classes = Annotated[str, Form(description="Comma separated class texts, e.g. 'walk, run, jump'.")]
+_Upload = Annotated[
+    UploadFile,
+    File(description="A .bvh (or gzip .bvh.gz) motion on the model's skeleton.", json_schema_extra={"minLength": 1}),
+]
+_Classes = Annotated[
+    str, Form(pattern=schemas.CLASSES_PATTERN, description="Comma separated class texts, e.g. 'walk, run, jump'.")
+]
 _Raw = Annotated[bool, Form(description="Embed the class names verbatim (no 'a person ...' prompt).")]
 _TopK = Annotated[int, Form(ge=1, le=DEFAULT_LIMITS.max_classes, description="How many classes to return.")]
-_TextQuery = Annotated[str, Query(min_length=1, max_length=DEFAULT_LIMITS.max_text_chars, description="The prompt.")]
+_TextQuery = Annotated[
+    str,
+    Query(
+        min_length=1,
+        max_length=DEFAULT_LIMITS.max_text_chars,
+        pattern=schemas.PROMPT_PATTERN,
+        description="The prompt.",
+    ),
+]
 _FramesQuery = Annotated[int, Query(ge=1, le=DEFAULT_LIMITS.max_frames, description="Frames to generate.")]
 _SeedQuery = Annotated[int, Query(ge=0, le=2**31 - 1, description="Generation seed (as /api/generate).")]
 
 
+def _json(payload: dict[str, Any]) -> JSONResponse:
+    """The response of a model endpoint, encoded in its own worker thread.
+
+    Returning a dict would send it back through FastAPI's response validation, which for a
+    sync endpoint is a second trip through the threadpool: under load that trip queues behind
+    every request waiting for the model, and doubles the tail latency. The payloads are the
+    service's own (and the fuzz tests check them against the documented schemas)."""
+    return JSONResponse(payload)
+
+
+def _message(error: Any) -> str:
+    """A validation error's message; a text's pattern is said in words."""
+    pattern = (error.get("ctx") or {}).get("pattern") if error.get("type") == "string_pattern_mismatch" else None
+    return schemas.PATTERN_MESSAGES.get(str(pattern), str(error.get("msg", "invalid")))
+
+
 def _prompt(text: str) -> str:
-    prompt = text.strip()
-    if not prompt:  # the same 422 shape as every other invalid field
-        raise RequestValidationError([{"loc": ("query", "text"), "msg": "text is empty", "type": "value_error"}])
-    return prompt
+    """The stripped prompt (the query's pattern has made sure that something is left)."""
+    return text.strip()
 
 
 def _attachment(body: bytes, media_type: str, filename: str) -> Response:
