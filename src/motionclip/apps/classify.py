@@ -21,7 +21,7 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 
-from motionclip.apps.sources import Reading, check_model, is_motion_path, motion_latent, reading_of
+from motionclip.apps.sources import Reading, check_model, is_motion_path, latent_on_model, motion_latent, reading_of
 from motionclip.config import LIMITS, Limits
 from motionclip.data.io import read_motion
 from motionclip.data.labels import CONTENT_PHRASES, STYLE_PHRASES, class_prompt, style_prompt
@@ -138,14 +138,17 @@ def classify_motion(
     top_k: int = 5,
     raw: bool = False,
     joint_map: dict[str, str] | Reading | None = None,
+    on_model: bool = False,
 ) -> list[Prediction]:
     """Zero-shot top-k classes of a loaded motion of any rig (what every surface calls);
-    ``joint_map`` names joints no rule finds (see ``sources.motion_latent``)."""
+    ``joint_map`` names joints no rule finds (see ``sources.motion_latent``); ``on_model``:
+    the motion is already on the model's body (``sources.to_model_skeleton``; the web server
+    maps uploads before it takes the model lock)."""
     check_model(model)
     if not isinstance(motion, Motion):
         raise MotionCLIPError(f"motion must be a Motion (motionclip.read_bvh), got {type(motion).__name__}")
     labels = check_request(classes, top_k)
-    z = motion_latent(model, motion, joint_map)
+    z = latent_on_model(model, motion) if on_model else motion_latent(model, motion, joint_map)
     prompts = [class_text(c, raw) for c in labels]
     return rank_classes(z, model.encode_text(prompts), labels, prompts, top_k)
 

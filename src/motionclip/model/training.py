@@ -265,6 +265,7 @@ def train(
         "windows": {s: len(dm.cache.window_indices(s)) for s in ("train", "val", "test")},
         "contents": dm.cache.contents,
         "styles": dm.cache.styles,
+        **_descriptions(dm.cache.meta),
         "global_step": int(trainer.global_step),
         "stopped_by": stop.reason,
         "epochs": int(trainer.current_epoch),
@@ -287,6 +288,20 @@ def train(
         save_checkpoint(model, model_path, extra={"training": summary})
         atomic_write_text(summary_path, json.dumps(summary, indent=2))
     return summary
+
+
+MAX_STORED_DESCRIPTIONS = 20_000
+"""Training texts kept in the checkpoint's header (for ``apps.vocabulary``'s far-from-training
+note); free-text datasets with more (HumanML3D) fall back to their labels."""
+
+
+def _descriptions(meta: dict[str, Any]) -> dict[str, Any]:
+    """``{"descriptions": {pair: [texts]}}`` when the cache's texts are few enough to store."""
+    stored = meta.get("descriptions")
+    if not isinstance(stored, dict):
+        return {}
+    total = sum(len(v) for v in stored.values() if isinstance(v, list))
+    return {"descriptions": stored} if total <= MAX_STORED_DESCRIPTIONS else {}
 
 
 def check_accelerator(t: TrainConfig) -> None:

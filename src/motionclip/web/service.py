@@ -168,18 +168,20 @@ class MotionService:
         """Zero-shot recognition of an uploaded BVH (``motionclip.apps.classify``): the upload
         is parsed before the model lock is taken."""
         from motionclip.apps.classify import classify_motion
+        from motionclip.apps.sources import to_model_skeleton
         from motionclip.data.up_axis import to_y_up
 
-        # parsing, up axis and cropping happen before the model lock: a slow upload never
-        # makes other requests wait; the body mapping is classify_motion's, as on the CLI
+        # parsing, up axis, cropping and the mapping onto the model's body happen before the
+        # model lock: a slow upload never makes other requests wait
         raw_motion = parse_bvh_bytes(
             data, filename, max_bytes=self.limits.max_upload_inflated_bytes, max_cells=self.limits.max_upload_cells
         )
         motion, cropped = self._fit_length(to_y_up(raw_motion, "auto")[0])
         frames, fps = len(motion), motion.fps
+        motion = to_model_skeleton(self.model, motion)
         with self._lock:
             self.requests += 1
-            preds = classify_motion(self.model, motion, classes, top_k, raw)
+            preds = classify_motion(self.model, motion, classes, top_k, raw, on_model=True)
         return {
             "file": filename,
             "frames": frames,
