@@ -67,6 +67,27 @@ def test_generate(model, client, tiny_checkpoint: Path, tmp_path: Path) -> None:
     same(np.asarray(got["positions"]), positions(api))
 
 
+def test_generate_notes_and_compositions(model, client, tiny_checkpoint: Path, tmp_path: Path) -> None:  # noqa: ANN001
+    """What ``motionclip generate`` prints ("composed: ..." and "note: ..." lines) is what the
+    Python API's ``generate_with_closeness`` returns and what /api/generate carries per prompt."""
+    from motionclip.apps.generate import generate_with_closeness
+
+    texts = ["a person walks while waving the right hand", "a person sits down on a chair", "a person walks"]
+    r = CliRunner().invoke(
+        cli_app, ["generate", *texts, "--frames", str(FRAMES), "--out", str(tmp_path / "n.npz"),
+                  "--checkpoint", str(tiny_checkpoint)],
+    )  # fmt: skip
+    assert r.exit_code == 0, r.output
+    from_cli = [line for line in r.output.splitlines() if line.startswith(("composed:", "note:"))]
+    api = generate_with_closeness(model, texts, FRAMES)
+    got = [web(client, "/api/generate", {"text": t, "frames": FRAMES}) for t in texts]
+    from_web = [g["composed"] for g in got if g["composed"]] + [g["note"] for g in got if g["note"]]
+    assert from_cli and from_cli == api.composed + api.notes == from_web
+    assert [g["note"] for g in got] == [c.note for c in api.closeness]
+    for g, motion in zip(got, api.motions, strict=True):
+        same(np.asarray(g["positions"]), positions(motion))
+
+
 def test_interpolate(model, client, tiny_checkpoint: Path, tmp_path: Path) -> None:  # noqa: ANN001
     a, b = "a person walks", "a person waves the left hand"
     cli(tiny_checkpoint, "interpolate", a, b, "--steps", 3, "--frames", FRAMES, "--out", tmp_path / "i.npz")
@@ -116,6 +137,10 @@ def test_classify(model, client, tiny_checkpoint: Path, tmp_path: Path) -> None:
     for label, cos in from_api.items():
         assert from_cli[label] == pytest.approx(cos, abs=1e-5)
         assert from_web[label] == pytest.approx(cos, abs=1e-5)
+    # the note when every offered class is far from the motion (None when one is near)
+    from motionclip.apps.classify import far_note
+
+    assert body["note"] == far_note(motionclip.classify(model, str(path), classes, top_k=3)) == r.json()["note"]
 
 
 def test_the_web_never_reads_server_files(model, client, tmp_path: Path) -> None:  # noqa: ANN001

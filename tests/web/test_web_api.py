@@ -46,12 +46,35 @@ def test_generate_shapes_and_metadata(client, web_model) -> None:  # noqa: ANN00
 
 
 def test_generate_matches_library_and_is_deterministic(client, web_model) -> None:  # noqa: ANN001
-    text = "a person waves with the left hand"
+    from motionclip.apps.generate import generate
+
+    text = "a person waves with the left hand"  # joined by "with": composed when its parts are one
     a = _positions(client.post("/api/generate", json={"text": text, "frames": 30}).json())
     b = _positions(client.post("/api/generate", json={"text": text, "frames": 30}).json())
-    ref = web_model.generate(text, 30).positions().numpy()
+    ref = generate(web_model, [text], 30)[0].positions().numpy()  # what `motionclip generate` makes
     np.testing.assert_array_equal(a, b)
     np.testing.assert_allclose(a, ref, atol=1e-4)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a person walks",
+        "a person sits down on a chair",
+        "a person walks while waving the right hand",
+        "a person runs with both hands raised",
+    ],
+)
+def test_generate_says_what_the_applications_say(client, web_model, text: str) -> None:  # noqa: ANN001
+    """The note (far from every training description) and the composed line of
+    ``apps.generate.generate_with_closeness``, as the CLI prints them, or null."""
+    from motionclip.apps.generate import generate_with_closeness
+
+    body = client.post("/api/generate", json={"text": text, "frames": 20, "seed": 2}).json()
+    ref = generate_with_closeness(web_model, [text], 20, seed=2)
+    assert body["note"] == ref.closeness[0].note
+    assert body["composed"] == (None if ref.compositions[0] is None else ref.compositions[0].line())
+    np.testing.assert_allclose(_positions(body), ref.motions[0].positions().numpy(), atol=2e-4)
 
 
 def test_default_frames(client) -> None:  # noqa: ANN001
@@ -163,6 +186,20 @@ def test_classify_upload(client, walk_bvh: Path) -> None:  # noqa: ANN001
     assert all(0 <= p <= 1 for p in probs) and sum(probs) <= 1 + 1e-6
     assert {t["label"] for t in top} <= {"walk", "wave", "jump", "sit down"}
     assert all(-1 <= t["cosine"] <= 1 for t in top)
+    assert "note" in body
+
+
+def test_classify_note_is_the_applications(client, web_model, walk_bvh: Path) -> None:  # noqa: ANN001
+    """``note``: ``apps.classify.far_note`` of the predictions (every offered class far from the motion)."""
+    from motionclip.apps.classify import FAR_CLASS_COSINE, classify, far_note
+
+    for classes in ("walk, wave, jump", "a person swims, a person eats soup"):
+        body = _classify(client, walk_bvh.read_bytes(), classes, top_k="2").json()
+        assert body["note"] == far_note(classify(web_model, str(walk_bvh), classes, top_k=2))
+        best = max(t["cosine"] for t in body["top"])
+        assert (body["note"] is None) == (best >= FAR_CLASS_COSINE)
+        if body["note"] is not None:
+            assert body["note"].startswith("note: every offered class is far from the motion")
 
 
 def test_classify_probabilities_are_clip_softmax(client, web_model, walk_bvh: Path) -> None:  # noqa: ANN001
@@ -302,6 +339,17 @@ def test_openapi_and_docs(client) -> None:  # noqa: ANN001
     ):
         assert path in spec["paths"]
     assert "/" not in spec["paths"]
+    schemas = spec["components"]["schemas"]
+    ok = spec["paths"]["/api/generate"]["post"]["responses"]["200"]["content"]["application/json"]["schema"]
+    generated = schemas[ok["$ref"].rsplit("/", 1)[-1]]
+    for field, what in (("note", "far from every training description"), ("composed", "part by part")):
+        prop = generated["properties"][field]
+        assert field in generated["required"] and {"type": "null"} in prop["anyOf"], prop
+        assert what in prop["description"]
+    assert set(schemas["MotionOut"]["properties"]) < set(generated["properties"])  # every field kept
+    note = schemas["ClassifyOut"]["properties"]["note"]
+    assert {"type": "null"} in note["anyOf"] and "far from the motion" in note["description"]
+    assert "note" in schemas["ClassifyOut"]["required"]
     docs = client.get("/docs")
     assert docs.status_code == 200
     assert "https://" not in docs.text and "http://" not in docs.text  # no CDN: works offline

@@ -158,9 +158,43 @@ def test_classify_panel(page, walk_bvh: Path) -> None:  # noqa: ANN001
     page.fill("#classes", "walk, wave, jump")
     page.click("#classify-form button")
     page.wait_for_selector("#classify-result li", timeout=20_000)
-    items = page.locator("#classify-result li")
+    items = page.locator("#classify-result li:not(.note)")  # a note may follow the classes
     assert items.count() == 3
     assert "%" in items.nth(0).text_content()
+    assert not page.problems, page.problems
+
+
+def test_notes_and_compositions_are_shown(page, web_app, walk_bvh: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: ANN001
+    """What the API says about a prompt (its far-from-training note, its composed line) and about
+    a recognition (every class far) is on the page, as the CLI prints it."""
+    import motionclip.apps.classify as classify_app
+    from motionclip.web.service import Generated
+
+    service = web_app.state.service
+    real = service.generate_with_closeness
+
+    def noted(text: str, frames: int, seed: int = 0) -> Generated:
+        out = real(text, frames, seed)
+        note = f"note: {text!r} is far from every training description; nearest: 'a person walks'"
+        return Generated(out.motion, note, f"composed: lower body + root from {text!r}, upper body from 'x'")
+
+    monkeypatch.setattr(service, "generate_with_closeness", noted)
+    _play(page, "a person walks; a person jumps")
+    notes = page.locator("#notes li")
+    assert page.is_visible("#notes") and notes.count() == 2
+    assert notes.nth(0).text_content() == (
+        "note: 'a person walks' is far from every training description; nearest: 'a person walks'"
+    )
+    composed = page.locator("#motions li .composed")
+    assert composed.count() == 2 and page.is_visible("#motions li .composed")
+    assert composed.nth(1).text_content() == "composed: lower body + root from 'a person jumps', upper body from 'x'"
+
+    monkeypatch.setattr(classify_app, "far_note", lambda preds: "note: every offered class is far from the motion")
+    page.click("#classify-box summary")
+    page.set_input_files("#bvh-file", str(walk_bvh))
+    page.click("#classify-form button")
+    page.wait_for_selector("#classify-result li.note", timeout=20_000)
+    assert page.text_content("#classify-result li.note") == "note: every offered class is far from the motion"
     assert not page.problems, page.problems
 
 

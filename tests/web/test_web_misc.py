@@ -100,7 +100,7 @@ def test_service_lock_serialises_model_calls(web_app) -> None:  # noqa: ANN001
 def test_concurrent_generate_is_batched_and_correct(web_app, web_model) -> None:  # noqa: ANN001
     """Requests that wait for the model are decoded together; each still gets its own motion."""
     service = web_app.state.service
-    texts = [f"a person walks, take {i}" for i in range(6)] + ["a person jumps"] * 3
+    texts = [f"a person walks take {i}" for i in range(6)] + ["a person jumps"] * 3  # no connector: nothing to compose
     frames = [20 if i % 2 else 30 for i in range(len(texts))]
     calls: list[int] = []
     real = service.model.decode
@@ -134,16 +134,88 @@ def test_concurrent_generate_is_batched_and_correct(web_app, web_model) -> None:
         np.testing.assert_allclose(motion.positions().numpy(), ref, atol=1e-4)
 
 
+def _generate_in_threads(service, texts: list[str], frames: list[int]) -> list:  # noqa: ANN001
+    """``service.generate_with_closeness`` of every text at once: the model is held until all of
+    them wait, so that they run as one batch."""
+    results: list = [None] * len(texts)
+    threads = [
+        threading.Thread(
+            target=lambda i=i: results.__setitem__(i, service.generate_with_closeness(texts[i], frames[i]))
+        )
+        for i in range(len(texts))
+    ]
+    with service._lock:
+        for t in threads:
+            t.start()
+        deadline = time.monotonic() + 10
+        while len(service._pending) < len(texts) and time.monotonic() < deadline:
+            time.sleep(0.01)
+    for t in threads:
+        t.join()
+    return results
+
+
+def test_batched_generate_is_the_applications(web_app, web_model) -> None:  # noqa: ANN001
+    """A batch holding prompts that join two actions answers each request as the application
+    layer does alone: the motion (composed or whole), the far-from-training note, the composed line."""
+    from motionclip.apps.generate import generate_with_closeness
+
+    service = web_app.state.service
+    texts = [
+        "a person walks while waving the right hand",
+        "a person walks",
+        "a person sits down on a chair",
+        "a person runs with both hands raised",
+    ]
+    calls: list[int] = []
+    real = service.model.decode
+
+    def recording_decode(z, n=None):  # noqa: ANN001, ANN202
+        calls.append(len(z))
+        return real(z, n)
+
+    service.model.decode = recording_decode
+    try:
+        results = _generate_in_threads(service, texts, [20] * len(texts))
+    finally:
+        del service.model.decode
+    assert sorted(calls) == [2, 2, 4]  # every prompt in one decode, and the two parts of each joined one
+    for text, got in zip(texts, results, strict=True):
+        ref = generate_with_closeness(web_model, [text], 20)
+        np.testing.assert_allclose(got.motion.positions().numpy(), ref.motions[0].positions().numpy(), atol=1e-4)
+        assert got.note == ref.closeness[0].note
+        assert got.composed == (ref.composed[0] if ref.compositions[0] is not None else None)
+
+
+def test_a_failed_batch_runs_each_prompt_alone(web_app, web_model) -> None:  # noqa: ANN001
+    service = web_app.state.service
+    texts = ["a person walks", "a person jumps", "a person kicks"]
+    real = service.model.decode
+
+    def failing_batch_decode(z, n=None):  # noqa: ANN001, ANN202
+        if len(z) > 1:
+            raise MotionCLIPError("this batch fails")
+        return real(z, n)
+
+    service.model.decode = failing_batch_decode
+    try:
+        results = _generate_in_threads(service, texts, [12] * len(texts))
+    finally:
+        del service.model.decode
+    for text, got in zip(texts, results, strict=True):
+        np.testing.assert_allclose(got.motion.positions().numpy(), web_model.generate(text, 12).positions().numpy())
+
+
 def test_event_loop_stays_responsive(live_server: str, web_app) -> None:  # noqa: ANN001
     """A slow model call runs in the threadpool: /api/health answers meanwhile."""
     service = web_app.state.service
-    real = service.generate
+    real = service.generate_with_closeness
 
-    def slow_generate(text, frames):  # noqa: ANN001, ANN202
+    def slow_generate(text, frames, seed=0):  # noqa: ANN001, ANN202
         time.sleep(1.5)
-        return real(text, frames)
+        return real(text, frames, seed)
 
-    service.generate = slow_generate
+    service.generate_with_closeness = slow_generate
     try:
         with httpx.Client(base_url=live_server, timeout=30) as http:
             worker = threading.Thread(target=lambda: http.post("/api/generate", json={"text": "walk", "frames": 5}))
@@ -154,7 +226,7 @@ def test_event_loop_stays_responsive(live_server: str, web_app) -> None:  # noqa
             elapsed = time.perf_counter() - start
             worker.join()
     finally:
-        del service.generate
+        del service.generate_with_closeness
     assert elapsed < 1.0
 
 

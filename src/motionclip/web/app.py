@@ -127,10 +127,13 @@ def create_app(
         """Liveness plus the model's and server's limits."""
         return service.info()
 
-    @app.post("/api/generate", response_model=schemas.MotionOut, tags=["motion"])
+    @app.post("/api/generate", response_model=schemas.GenerateOut, tags=["motion"])
     def generate(req: schemas.GenerateRequest) -> JSONResponse:
-        """Text to motion: joint positions per frame (T, J, 3), metres, Y up."""
-        return _json(service.motion_payload(service.generate(req.text, req.frames, req.seed), req.text))
+        """Text to motion, as `motionclip generate`: joint positions per frame (T, J, 3), metres, Y up.
+        A prompt joining a locomotion and an upper-body action is decoded part by part and combined
+        per body part (`composed`); a prompt far from every training description gets a `note`."""
+        out = service.generate_with_closeness(req.text, req.frames, req.seed)
+        return _json(service.motion_payload(out.motion, req.text, note=out.note, composed=out.composed))
 
     @app.post("/api/interpolate", response_model=schemas.InterpolateOut, tags=["motion"])
     def interpolate(req: schemas.InterpolateRequest) -> JSONResponse:
@@ -163,7 +166,8 @@ def create_app(
         raw: _Raw = False,
     ) -> JSONResponse:
         """Zero-shot action recognition, as `motionclip classify`: softmax over 100 x cosine(motion,
-        class prompt); a class word becomes a sentence ('walk' -> 'a person walks') unless raw."""
+        class prompt); a class word becomes a sentence ('walk' -> 'a person walks') unless raw. A `note`
+        says when every offered class is far from the motion."""
         data = file.file.read(limits.max_upload_bytes + 1)
         name = safe_filename(Path(file.filename or "upload").name, "", fallback="upload")
         if not data:  # the schema says minLength 1: the same 422 as every other invalid field
@@ -175,7 +179,7 @@ def create_app(
 
     @app.get("/api/download/bvh", tags=["download"], response_class=Response)
     def download_bvh(text: _TextQuery, frames: _FramesQuery = limits.default_frames, seed: _SeedQuery = 0) -> Response:
-        """The generated motion as a BVH file (same motion as /api/generate)."""
+        """The generated motion as a BVH file (same motion as /api/generate, compositions included)."""
         prompt = _prompt(text)
         body = service.bvh(service.generate(prompt, frames, seed))
         return _attachment(body.encode(), "text/plain; charset=utf-8", safe_filename(prompt, ".bvh"))

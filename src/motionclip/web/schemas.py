@@ -135,6 +135,20 @@ class MotionOut(BaseModel):
     alpha: float | None = None
 
 
+class GenerateOut(MotionOut):
+    """A generated motion and what ``motionclip generate`` prints about its prompt."""
+
+    note: str | None = Field(
+        description="'note: ...' when the prompt is far from every training description (its nearest one named): "
+        "the model only knows the motions it was trained on. Null otherwise."
+    )
+    composed: str | None = Field(
+        description="'composed: ...' when the prompt joins a locomotion and an upper-body action ('a person walks "
+        "while waving the right hand'): it was decoded part by part and the motions combined per body part. "
+        "Null when the prompt was decoded whole."
+    )
+
+
 class InterpolateOut(BaseModel):
     a: str
     b: str
@@ -154,6 +168,10 @@ class ClassifyOut(BaseModel):
     fps: float
     cropped: bool
     top: list[ClassScore]
+    note: str | None = Field(
+        description="'note: ...' when even the best offered class is far from the motion (it may show an action "
+        "none of the classes names), as `motionclip classify` says. Null otherwise."
+    )
 
 
 class Health(BaseModel):

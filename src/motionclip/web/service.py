@@ -5,8 +5,13 @@ are not meant to be shared by concurrent threads), and MP4 renders are bounded b
 semaphore because they are CPU heavy.  Errors a user can cause raise ``MotionCLIPError``.
 
 Text-to-motion requests that arrive while the model is busy are batched: whichever request
-gets the lock next runs every waiting prompt in one encode + decode per frame count, which
-is several times cheaper than one at a time under load.
+gets the lock next runs every waiting prompt through the application layer's
+``apps.generate.generate_with_closeness`` (what ``motionclip generate`` and the Python API run),
+one call per frame count and seed. That is one encode + decode for all of them, which is several
+times cheaper than one at a time under load, plus, as on the CLI, one decode of the two parts of
+each prompt that joins two actions ("a person walks while waving the right hand", ``apps.compose``).
+Each request gets its motion, the far-from-training note of its prompt and its ``composed: ...``
+line, exactly as the CLI prints them.
 """
 
 from __future__ import annotations
@@ -36,6 +41,17 @@ from motionclip.web.mannequin import mannequin_spec
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
 
+@dataclass(frozen=True)
+class Generated:
+    """One generated motion and what the applications say about its prompt."""
+
+    motion: Motion
+    note: str | None = None
+    """``note: ...`` when the prompt is far from every training description (``apps.vocabulary``)."""
+    composed: str | None = None
+    """``composed: ...`` when the prompt was decoded part by part (``apps.compose``)."""
+
+
 @dataclass
 class _Job:
     """One waiting text-to-motion request."""
@@ -44,7 +60,7 @@ class _Job:
     frames: int
     seed: int = 0
     done: bool = False
-    motion: Motion | None = None
+    result: Generated | None = None
     error: BaseException | None = None
 
 
@@ -78,7 +94,8 @@ class MotionService:
 
     # -- model access ---------------------------------------------------------------------
     def warm_up(self) -> None:
-        """Load the text model now (not on the first cache miss) and run one decode."""
+        """Load the text model now (not on the first cache miss) and run one generation, which
+        also embeds the training descriptions the far-from-training note compares prompts with."""
         backend = self.model.backend
         load = getattr(backend, "load", None)
         if callable(load):
@@ -91,10 +108,20 @@ class MotionService:
         return int(frames)
 
     def generate(self, text: str, frames: int, seed: int = 0) -> Motion:
-        """Text to motion; concurrent calls are batched (see the module docstring)."""
+        """Text to motion (the motion of :meth:`generate_with_closeness`)."""
+        return self.generate_with_closeness(text, frames, seed).motion
+
+    def generate_with_closeness(self, text: str, frames: int, seed: int = 0) -> Generated:
+        """Text to motion as ``motionclip generate`` makes it (compositions included), with the
+        prompt's far-from-training note and ``composed`` line; concurrent calls are batched
+        (see the module docstring)."""
+        from motionclip.checks import validate_prompts
+
         if not 0 <= int(seed) < 2**31:
             raise MotionCLIPError(f"seed must be between 0 and {2**31 - 1}, got {seed}")
-        job = _Job(text, self._check_frames(frames), int(seed))
+        # checked here, not in the batch: a request the server refuses never joins other requests
+        (prompt,) = validate_prompts([text], self.limits)
+        job = _Job(prompt, self._check_frames(frames), int(seed))
         with self._pending_lock:
             self._pending.append(job)
         with self._lock:
@@ -104,29 +131,46 @@ class MotionService:
                 self._run_batch(batch)
         if job.error is not None:
             raise job.error
-        assert job.motion is not None
-        return job.motion
+        assert job.result is not None
+        return job.result
 
     def _run_batch(self, jobs: list[_Job]) -> None:
-        """Run waiting jobs (caller holds the lock): one encode + decode per frame count."""
+        """Run waiting jobs (caller holds the lock): one application call per frame count and seed."""
         self.requests += len(jobs)
-        by_frames: dict[tuple[int, int], list[_Job]] = {}
+        groups: dict[tuple[int, int], list[_Job]] = {}
         for job in jobs:
-            by_frames.setdefault((job.frames, job.seed), []).append(job)
-        for (frames, seed), group in by_frames.items():
-            texts = list(dict.fromkeys(j.text for j in group))
+            groups.setdefault((job.frames, job.seed), []).append(job)
+        for (frames, seed), group in groups.items():
             try:
-                # the same path as the CLI and the Python API (long motions are stitched segments)
-                out = self.model.generate(texts, frames, seed=seed)
-                motions = dict(zip(texts, out, strict=True))
+                results = self._generate_texts(list(dict.fromkeys(j.text for j in group)), frames, seed)
                 for job in group:
-                    job.motion = motions[job.text]
+                    result = results[job.text]
+                    if isinstance(result, BaseException):
+                        job.error = result
+                    else:
+                        job.result = result
             except BaseException as exc:  # noqa: BLE001 - handed to every waiting caller
                 for job in group:
                     job.error = exc
             finally:
                 for job in group:
                     job.done = True
+
+    def _generate_texts(self, texts: list[str], frames: int, seed: int) -> dict[str, Generated | Exception]:
+        """Each text's generation, by the application layer, all in one call; should that call
+        fail, each text alone, so that one prompt's error is never another request's."""
+        from motionclip.apps.generate import generate_with_closeness
+
+        try:
+            out = generate_with_closeness(self.model, texts, frames, samples=1, seed=seed)
+        except Exception as exc:
+            if len(texts) == 1:
+                return {texts[0]: exc}
+            return {t: r for text in texts for t, r in self._generate_texts([text], frames, seed).items()}
+        return {
+            text: Generated(motion, near.note, None if comp is None else comp.line())
+            for text, motion, near, comp in zip(texts, out.motions, out.closeness, out.compositions, strict=True)
+        }
 
     # The operations below are the application layer's (``motionclip.apps``), called with
     # ``allow_files=False`` so that a request can never name a file on the server; this
@@ -167,7 +211,7 @@ class MotionService:
     ) -> dict[str, Any]:
         """Zero-shot recognition of an uploaded BVH (``motionclip.apps.classify``): the upload
         is parsed before the model lock is taken."""
-        from motionclip.apps.classify import classify_motion
+        from motionclip.apps.classify import classify_motion, far_note
         from motionclip.apps.sources import to_model_skeleton
         from motionclip.data.up_axis import to_y_up
 
@@ -190,6 +234,7 @@ class MotionService:
             "top": [
                 {"label": p.label, "prompt": p.prompt, "probability": p.probability, "cosine": p.cosine} for p in preds
             ],
+            "note": far_note(preds),  # every offered class far from the motion, as `motionclip classify` says
         }
 
     def _fit_length(self, motion: Motion) -> tuple[Motion, bool]:

@@ -25,6 +25,7 @@ function setStatus(text, error = false) {
 }
 
 // Notes the API attaches (a prompt far from every training description); shown under the status.
+// A composed prompt's line is shown with its motion, in the list under the figures (listMotions).
 function showNotes(notes) {
   const ul = $('notes');
   ul.replaceChildren();
@@ -58,6 +59,12 @@ function listMotions(motions, downloadable, frames) {
         a.title = kind === 'mp4' ? 'Rendered on the server (takes a few seconds)' : 'Motion file for Blender etc.';
         li.append(a);
       }
+    }
+    if (m.composed) { // "composed: lower body + root from ..., upper body from ...", as the CLI prints it
+      const line = document.createElement('small');
+      line.className = 'composed';
+      line.textContent = m.composed;
+      li.append(line);
     }
     ul.append(li);
   }
