@@ -45,7 +45,7 @@ def test_the_same_check_takes_either_limits() -> None:
     from motionclip.web.limits import DEFAULT_LIMITS
 
     assert check_steps(LIMITS.max_steps) == LIMITS.max_steps
-    with pytest.raises(MotionCLIPError, match=f"between 2 .* and {DEFAULT_LIMITS.max_steps}"):
+    with pytest.raises(MotionCLIPError, match=f"between 2 and {DEFAULT_LIMITS.max_steps}"):
         check_steps(DEFAULT_LIMITS.max_steps + 1, DEFAULT_LIMITS)
     text = "a" * (DEFAULT_LIMITS.max_text_chars + 1)
     assert validate_prompts([text]) == [text]

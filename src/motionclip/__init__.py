@@ -72,6 +72,7 @@ def resample(motion: Motion, fps: float) -> Motion:
 # ``import motionclip`` stays light): motionclip.interpolate(model, "a person walks", ...).
 _APPS = {
     "generate": "motionclip.apps.generate",
+    "generate_with_closeness": "motionclip.apps.generate",
     "interpolate": "motionclip.apps.interpolate",
     "edit_style": "motionclip.apps.edit",
     "compose": "motionclip.apps.edit",

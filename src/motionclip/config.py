@@ -202,7 +202,7 @@ PRESETS: dict[str, list[str]] = {
         "loss.contrastive=0.1",
         # a pretrained decoder already moves its limbs; weigh the root path like a pose term
         "loss.trajectory=1.0",
-        # the loss of the shipped checkpoint's last fine-tunes (README, "The shipped checkpoint"):
+        # the loss of the shipped checkpoint's last fine-tunes (docs/experiments/shipped-checkpoint.md):
         # velocities and second differences weigh more than a pose (against damped waves and
         # jitter), each joint's velocity in its own units, and each joint's phase-free mean speed
         "loss.velocity=30",

@@ -227,3 +227,19 @@ def test_study_config_applies_the_preset_before_overrides() -> None:
     assert run.loss.text == 0 and run.train.seed == 2 and run.train.max_steps == 7
     with pytest.raises(MotionCLIPError, match="unknown preset"):
         budget_config([], 7, preset="nope")
+
+
+def test_eval_refuses_a_cache_on_another_body(model, synthetic_root, judge_file, tmp_path) -> None:
+    """A canonical-body model scored on a cache of the files' own rig (or the reverse) would be noise."""
+    from motionclip.config import DataConfig
+    from motionclip.data.prepare import prepare_dataset
+
+    rig_cache = tmp_path / "rig.safetensors"
+    cfg = DataConfig(window=30, stride=10, val_fraction=0.25, test_fraction=0.25, body="rig")
+    prepare_dataset("bandai-namco", synthetic_root, rig_cache, cfg, workers=1, progress=False)
+    assert model.body == "canonical-v1" and MotionCache.load(rig_cache).body == "rig"
+    with pytest.raises(MotionCLIPError, match="holds the 'rig' body but the model reads the 'canonical-v1' body"):
+        evaluate(model, rig_cache, split="test")
+    _, meta = load_judge(judge_file)
+    with pytest.raises(JudgeError, match="judge was trained on the 'canonical-v1' body"):
+        check_judge(meta, MotionCache.load(rig_cache), judge_file)

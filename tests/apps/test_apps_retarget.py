@@ -125,3 +125,19 @@ def test_up_and_units_options_reach_the_reader(tiny_checkpoint: Path, tmp_path: 
     assert [p["label"] for p in got] == [p["label"] for p in json.loads(auto.output)["predictions"]]
     bad = runner.invoke(app, [*base, "--units", "furlong"])
     assert isinstance(bad.exception, MotionCLIPError) and "unknown unit" in str(bad.exception)
+
+
+def test_commands_read_a_real_take_longer_than_480_frames(tiny_checkpoint: Path, shared_dir: Path,
+                                                          tmp_path: Path) -> None:  # fmt: skip
+    """The take that crashed `--up auto` (issue 24): classify, render and edit read it cleanly."""
+    take = (
+        shared_dir
+        / "data/bandai-namco/Bandai-Namco-Research-Motiondataset-1/data/dataset-1_dance-short_normal_001.bvh.gz"
+    )
+    ck = ["-c", str(tiny_checkpoint)]
+    r = runner.invoke(app, ["classify", str(take), "--classes", "walk,dance", "--json", *ck])
+    assert r.exit_code == 0, r.output + repr(r.exception)
+    r = runner.invoke(app, ["render", str(take), "-o", str(tmp_path / "d.png")])
+    assert r.exit_code == 0, r.output + repr(r.exception)
+    r = runner.invoke(app, ["edit", "--motion", str(take), "--add", "proud", "-o", str(tmp_path / "e.npz"), *ck])
+    assert r.exit_code == 0, r.output + repr(r.exception)

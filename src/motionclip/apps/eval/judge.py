@@ -263,6 +263,7 @@ def save_judge(judge: Judge, path: str | Path, cache: MotionCache, summary: dict
         "window": cache.window,
         "fps": cache.fps,
         "skeleton": {"names": list(cache.skeleton.names), "parents": judge.parents},
+        "body": cache.body,
         "training": summary,
     }
     state = {k: v.contiguous().cpu() for k, v in judge.state_dict().items()}
@@ -325,3 +326,9 @@ def check_judge(meta: dict[str, Any], cache: MotionCache, path: str | Path = "ju
         )
     if meta["skeleton"]["names"] != list(cache.skeleton.names):
         raise JudgeError(f"{path}: judge skeleton does not match {cache.path}")
+    body = meta.get("body", "rig")  # judges from before the canonical body
+    if body != cache.body:
+        raise JudgeError(
+            f"{path}: judge was trained on the {body!r} body, {cache.path} holds the {cache.body!r} body; "
+            "train a judge on this dataset"
+        )

@@ -29,14 +29,25 @@ from typing import Any
 from motionclip.apps.eval import metrics
 from motionclip.apps.windows import encode_windows, split_indices
 from motionclip.data.cache import MotionCache
+from motionclip.errors import MotionCLIPError
 from motionclip.io_utils import atomic_write_text
 from motionclip.model.autoencoder import MotionCLIP
 
 FORMAT = "motionclip-eval-v1"
 
 
+def check_body(model: MotionCLIP, cache: MotionCache) -> None:
+    """The cache's takes must be on the body the model reads (else every number is noise)."""
+    if model.body != cache.body:
+        raise MotionCLIPError(
+            f"{cache.path} holds the {cache.body!r} body but the model reads the {model.body!r} body; prepare the "
+            f"data with `motionclip data prepare --body {model.body}`"
+        )
+
+
 def evaluate_core(model: MotionCLIP, cache: MotionCache, split: str) -> dict[str, Any]:
     """Reconstruction, zero-shot recognition and retrieval (no judge needed)."""
+    check_body(model, cache)
     idx = split_indices(cache, split)
     z = encode_windows(model, cache, idx)
     return {
