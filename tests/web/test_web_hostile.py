@@ -172,3 +172,12 @@ def test_keep_alive_connections_still_work(impatient_server) -> None:  # noqa: A
                 reply += s.recv(4096)
             assert reply.startswith(b"HTTP/1.1 200")
             time.sleep(1.0)  # under the 1.5 s header deadline
+
+
+def test_a_real_take_longer_than_480_frames_is_classified(client, shared_dir: Path) -> None:  # noqa: ANN001
+    """The upload that answered HTTP 500 every time (`--up auto` on a long take, issue 24)."""
+    take = shared_dir / "data/bandai-namco/Bandai-Namco-Research-Motiondataset-1/data"
+    data = (take / "dataset-1_dance-short_normal_001.bvh.gz").read_bytes()  # gzip upload, 0.56 MB
+    r = _classify(client, data, "dance.bvh.gz")
+    assert r.status_code == 200, r.text
+    assert len(r.json()["top"]) == 2
