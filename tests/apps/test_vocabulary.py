@@ -169,3 +169,22 @@ def test_cli_classify_notes_far_classes(shipped: Any, monkeypatch: pytest.Monkey
     r = runner.invoke(app, ["classify", str(files[0]), "--classes", "walk, run, wave-left-hand", "--json"])
     assert r.exit_code == 0, r.output
     assert json.loads(r.stdout)["note"] is None
+
+
+@needs_shipped
+def test_the_shipped_vocabulary_is_precomputed_and_matches_the_live_encoder(shipped: Any) -> None:
+    """The first generate on a fresh machine embeds no descriptions (the table covers them all),
+    and the table is what the encoder gives: rebuild it when the checkpoint or its texts change."""
+    import torch
+    import torch.nn.functional as F
+
+    from motionclip.apps.vocabulary import _precomputed, training_descriptions
+
+    texts = [r[0] for r in training_descriptions(shipped.meta or {})[0]]
+    table = _precomputed(shipped, texts)
+    assert table is not None, "rebuild: python -m motionclip.apps.vocabulary --write-table ..."
+    sample = texts[:: max(1, len(texts) // 12)]
+    live = F.normalize(shipped.encode_text(sample).float(), dim=-1)
+    got = F.normalize(table[:: max(1, len(texts) // 12)][: len(sample)], dim=-1)
+    assert torch.allclose(got, live, atol=1e-4)
+    assert _precomputed(shipped, [*texts[:3], "a text nobody trained on"]) is None

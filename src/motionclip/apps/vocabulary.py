@@ -201,13 +201,45 @@ def _unique(rows: list[tuple[str, str, str]]) -> list[tuple[str, str, str]]:
 _VOCABULARIES: weakref.WeakKeyDictionary[MotionCLIP, Vocabulary] = weakref.WeakKeyDictionary()
 
 
+PRECOMPUTED = {"minilm": "vocabulary-minilm.safetensors"}
+"""Embeddings of the shipped checkpoint's training descriptions by each backend's default
+weights (an embedding table, ``motionclip.text.table``), so that the first ``generate`` on a
+fresh machine does not spend seconds embedding hundreds of descriptions; rebuild it with
+``python -m motionclip.apps.vocabulary --write-table`` when the shipped checkpoint changes."""
+
+
+def _precomputed(model: MotionCLIP, texts: list[str]) -> torch.Tensor | None:
+    """(N, D) embeddings of ``texts`` from the shipped table, if it has every one of them."""
+    name = PRECOMPUTED.get(model.backend_name)
+    if name is None or model.backend_model is not None or not texts:
+        return None
+    from motionclip.tagged import TEXT_TABLE, read_tagged
+
+    path = resources.files("motionclip") / "assets" / name
+    if not path.is_file():
+        return None
+    tensors, meta, _ = read_tagged(TEXT_TABLE, str(path), MotionCLIPError)
+    index = {t: i for i, t in enumerate(meta.get("texts") or [])}
+    emb = tensors["embeddings"]
+    if (
+        meta.get("name") != model.backend_name
+        or emb.shape[-1] != model.latent_dim
+        or any(t not in index for t in texts)
+    ):
+        return None
+    return emb[[index[t] for t in texts]].float()
+
+
 def vocabulary(model: MotionCLIP) -> Vocabulary:
     """The model's training descriptions, embedded once per model object."""
     vocab = _VOCABULARIES.get(model)
     if vocab is None:
         rows, source = training_descriptions(model.meta or {})
         texts = [r[0] for r in rows]
-        emb = F.normalize(model.encode_text(texts).float(), dim=-1) if texts else torch.zeros(0, model.latent_dim)
+        emb = _precomputed(model, texts)
+        if emb is None:
+            emb = model.encode_text(texts).float() if texts else torch.zeros(0, model.latent_dim)
+        emb = F.normalize(emb, dim=-1)
         vocab = Vocabulary(texts, [r[1] for r in rows], [r[2] for r in rows], emb, source)
         _VOCABULARIES[model] = vocab
     return vocab
@@ -402,10 +434,19 @@ def main(argv: Sequence[str] | None = None) -> None:
         "--motions", default=None, help="a Bandai Namco copy: also calibrate classify's far note on its files"
     )
     parser.add_argument("--per-content", type=int, default=4, help="files per content with --motions")
+    parser.add_argument(
+        "--write-table", default=None, metavar="PATH", help="write the descriptions' embedding table and stop"
+    )
     args = parser.parse_args(argv)
     import motionclip
 
     model = motionclip.load(args.checkpoint)
+    if args.write_table:
+        from motionclip.text.table import write_table
+
+        texts = [r[0] for r in training_descriptions(model.meta or {})[0]]
+        print(write_table(model.backend, texts, args.write_table))
+        return
     in_prompts, out_prompts = asset_prompts("heldout_paraphrases.json"), asset_prompts("absent_actions.json")
     cal = calibrate(model, in_prompts, out_prompts)
     vocab = vocabulary(model)
