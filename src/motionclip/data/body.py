@@ -156,15 +156,17 @@ def _along(points: list[torch.Tensor], fractions: tuple[float, ...]) -> list[tor
     return out
 
 
-def _targets(motion: Motion, rig: RigMap) -> dict[str, torch.Tensor]:
-    """World positions (T, 3) of the landmarks and the derived Spine/Chest/Neck points."""
-    pos = motion.positions().double()
+def _targets(motion: Motion, rig: RigMap, positions: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
+    """World positions (T, 3) of the landmarks and the derived Spine/Chest/Neck points
+    (``positions``: the motion's FK positions (T, J, 3) where the caller has them)."""
+    pos = (motion.positions() if positions is None else positions).double()
     sk = motion.skeleton
     t = {name: pos[:, j] for name, j in rig.joints.items()}
-    for name, tip in rig.toe_tip.items():  # toe End Site in the foot's frame
-        foot = rig.joints[name.replace("Toes", "Foot")]
-        world = _world_rotations(motion)[:, foot]
-        t[name] = pos[:, foot] + world @ torch.as_tensor(tip, dtype=torch.float64)
+    if rig.toe_tip:  # toe End Sites in the foot's frame
+        world = _world_rotations(motion)
+        for name, tip in rig.toe_tip.items():
+            foot = rig.joints[name.replace("Toes", "Foot")]
+            t[name] = pos[:, foot] + world[:, foot] @ torch.as_tensor(tip, dtype=torch.float64)
     pelvis = (t["UpperLeg_L"] + t["UpperLeg_R"]) / 2
     spine = [pos[:, j] for j in _spine_chain(sk, rig)]
     t["Hips"] = pelvis
@@ -180,13 +182,19 @@ def _world_rotations(motion: Motion) -> torch.Tensor:
     return torch.stack(out, dim=1)
 
 
-def to_canonical(motion: Motion, joint_map: dict[str, str] | None = None, rig: RigMap | None = None) -> CanonicalMotion:
-    """``motion`` (metres, Y up) on the canonical body (see the module docstring)."""
+def to_canonical(
+    motion: Motion,
+    joint_map: dict[str, str] | None = None,
+    rig: RigMap | None = None,
+    positions: torch.Tensor | None = None,
+) -> CanonicalMotion:
+    """``motion`` (metres, Y up) on the canonical body (see the module docstring);
+    ``positions``: its FK positions, where the caller has computed them already."""
     rig = rig or find_landmarks(motion.skeleton, joint_map)
     for name in ("Toes_L", "Toes_R"):
         if name not in rig.joints and name not in rig.toe_tip:
             raise SkeletonError(f"cannot find the {name} joint (or a foot End Site); a --joint-map can name it")
-    tg = _targets(motion, rig)
+    tg = _targets(motion, rig, positions)
     n = len(motion)
     across = tg["UpperLeg_L"] - tg["UpperLeg_R"]
     if float(across.norm(dim=-1).min()) < 1e-4:
@@ -233,6 +241,13 @@ def to_canonical(motion: Motion, joint_map: dict[str, str] | None = None, rig: R
     return CanonicalMotion(out, rig, float(err) * 1000.0, height)
 
 
+def body_height(positions: torch.Tensor, rig: RigMap) -> float:
+    """Median head-to-ankle distance of FK ``positions`` (T, J, 3), in their units (the scale
+    that tells a file's length unit)."""
+    feet = (positions[:, rig.joints["Foot_L"]] + positions[:, rig.joints["Foot_R"]]) / 2
+    return float((positions[:, rig.joints["Head"]] - feet).norm(dim=-1).median())
+
+
 POOR_FIT_MM = 30.0
 """Mean landmark error above which a canonical motion is reported as a poor fit."""
 
@@ -244,16 +259,12 @@ def body_from_rig(
     unit found, and a warning when the fit is poor. ``units`` is the file's unit for a
     motion read as centimetres ("auto": told from the body's height, see
     :mod:`motionclip.data.units`); None for a motion already in metres (AMASS)."""
-    from motionclip.data.units import to_metres
+    from motionclip.data.units import metres_factor, rescale
 
     rig = find_landmarks(motion.skeleton, joint_map)
-    metric, note = motion, None
-    if units is not None:
-        pos = motion.positions()
-        feet = (pos[:, rig.joints["Foot_L"]] + pos[:, rig.joints["Foot_R"]]) / 2
-        height = float((pos[:, rig.joints["Head"]] - feet).norm(dim=-1).median())
-        metric, note = to_metres(motion, units, height)
-    body = to_canonical(metric, rig=rig)
+    pos = motion.positions()
+    factor, note = (1.0, None) if units is None else metres_factor(units, body_height(pos, rig))
+    body = to_canonical(rescale(motion, factor), rig=rig, positions=pos * factor)
     notes = [note] if note else []
     if body.error_mm > POOR_FIT_MM:
         notes.append(

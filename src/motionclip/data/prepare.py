@@ -58,26 +58,26 @@ class Reader:
 
     def read(self, path: str) -> tuple[Any, str | None, tuple[float, float] | None]:
         """(motion, note, (fit error mm, height m) on the canonical body or None)."""
+        from motionclip.data.body import CANONICAL_BODY, body_from_rig
+        from motionclip.data.retarget import rename_joints
+
+        mapping: dict[str, str] = {}
+        units: str | None = None  # AMASS motions are in metres already
         if self.kind == "amass":
             from motionclip.data.amass import read_amass
 
             motion, notes = read_amass(path, self.body_model), []
         else:
-            from motionclip.data.retarget import rename_joints
             from motionclip.data.up_axis import to_y_up
 
             motion, up_note = to_y_up(read_bvh(path), self.up)
             notes = [up_note] if up_note else []
             mapping = {**dict(self.joint_map), **folder_joint_map(Path(path), self.root)}
-            if self.body != "canonical-v1":
-                return rename_joints(motion, mapping), "; ".join(notes) or None, None
-        from motionclip.data.body import body_from_rig
-
-        fitted, more = body_from_rig(
-            motion, mapping if self.kind != "amass" else None, self.units if self.kind != "amass" else None
-        )
-        notes += more
-        return fitted.motion, "; ".join(notes) or None, (fitted.error_mm, fitted.height_m)
+            units = self.units
+        if self.body != CANONICAL_BODY:
+            return rename_joints(motion, mapping), "; ".join(notes) or None, None
+        fitted, more = body_from_rig(motion, mapping or None, units)
+        return fitted.motion, "; ".join(notes + more) or None, (fitted.error_mm, fitted.height_m)
 
 
 JOINT_MAP_NAMES = ("joint_map.json", "joint_map.csv")

@@ -46,21 +46,11 @@ def _path(parents: tuple[int, ...], top: int, bottom: int) -> list[int]:
     return out[::-1]
 
 
-def _fractions(rest: np.ndarray, path: list[int]) -> np.ndarray:
-    steps = [float(np.linalg.norm(rest[b] - rest[a])) for a, b in itertools.pairwise(path)]
+def _fractions(points: np.ndarray) -> np.ndarray:
+    """Arc-length fraction of each of the polyline's ``points`` (K, 3), 0 to 1."""
+    steps = [float(np.linalg.norm(b - a)) for a, b in itertools.pairwise(points)]
     cum = np.concatenate([[0.0], np.cumsum(steps)])
     return cum / max(cum[-1], 1e-9)
-
-
-def _along(points: torch.Tensor, fraction: float) -> torch.Tensor:
-    """The point (T, 3) at arc-length ``fraction`` of the polyline ``points`` (T, K, 3)."""
-    seg = (points[:, 1:] - points[:, :-1]).norm(dim=-1)  # (T, K-1)
-    cum = torch.cat([torch.zeros_like(seg[:, :1]), seg.cumsum(1)], dim=1)
-    d = fraction * cum[:, -1]
-    k = (cum[:, 1:-1] < d[:, None]).sum(1)
-    idx = torch.arange(len(k))
-    w = ((d - cum[idx, k]) / seg[idx, k].clamp_min(1e-9)).clamp(0, 1)[:, None]
-    return torch.lerp(points[idx, k], points[idx, k + 1], w)
 
 
 def to_rig(motion: Motion, rig_skeleton: Skeleton, joint_map: dict[str, str] | None = None) -> Motion:
@@ -80,12 +70,12 @@ def to_rig(motion: Motion, rig_skeleton: Skeleton, joint_map: dict[str, str] | N
 
     def chain(top: int, bottom: int, canon_points: list[str], start: np.ndarray | None = None) -> None:
         path = _path(parents, top, bottom)
-        poly = torch.stack([c[n] for n in canon_points], dim=1)
         points = path if start is None else path[1:]  # the spine is measured from the pelvis, as in body.py
-        stack = rest[points] if start is None else np.concatenate([start[None], rest[points]])
-        fractions = _fractions(stack, list(range(len(stack))))
-        for j, f in zip(points, fractions if start is None else fractions[1:]):
-            target.setdefault(j, _along(poly, float(f)))
+        fractions = _fractions(rest[points] if start is None else np.concatenate([start[None], rest[points]]))
+        fractions = fractions if start is None else fractions[1:]
+        at = _along_points([c[n] for n in canon_points], tuple(float(f) for f in fractions))
+        for j, point in zip(points, at):
+            target.setdefault(j, point)
 
     pelvis_rest = (rest[lm["UpperLeg_L"]] + rest[lm["UpperLeg_R"]]) / 2
     chain(hips, lm["Head"], ["Hips", "Spine", "Chest", "Neck", "Head"], start=pelvis_rest)
@@ -187,20 +177,14 @@ def read_user_rig(
 ) -> UserRig:
     """The rig of a user's BVH file (``--rig``), checked before any generation: its landmarks
     must be found (clear error naming what is missing) and its units told."""
+    from motionclip.data.body import body_height
     from motionclip.data.bvh import read_bvh
-    from motionclip.data.units import READ_SCALE, UNITS, check_units, detect_units
+    from motionclip.data.units import READ_SCALE, metres_factor, rescale
     from motionclip.data.up_axis import to_y_up_turned
 
     raw = read_bvh(path)
     upright, _, turn = to_y_up_turned(raw, up)
     rig = find_landmarks(upright.skeleton, joint_map)
-    pos = upright.positions()
-    feet = (pos[:, rig.joints["Foot_L"]] + pos[:, rig.joints["Foot_R"]]) / 2
-    height = float((pos[:, rig.joints["Head"]] - feet).norm(dim=-1).median())
-    key = check_units(units)
-    unit = detect_units(height) if key == "auto" else key
-    factor = UNITS[unit] / READ_SCALE
-    sk = upright.skeleton
-    ends = {j: tuple(float(v) * factor for v in off) for j, off in sk.end_sites.items()}
-    metric = Skeleton(sk.names, sk.parents, sk.offsets * factor, ends)
-    return UserRig(metric, dict(joint_map or {}), UNITS[unit], turn, raw.euler_order, Path(path).name)
+    factor, _ = metres_factor(units, body_height(upright.positions(), rig))
+    metric = rescale(upright, factor).skeleton
+    return UserRig(metric, dict(joint_map or {}), factor * READ_SCALE, turn, raw.euler_order, Path(path).name)

@@ -56,11 +56,12 @@ def rescale(motion: Motion, factor: float) -> Motion:
     return Motion(skeleton, motion.rotations, motion.root_translation * factor, motion.fps, motion.euler_order)
 
 
-def to_metres(motion: Motion, units: str, height_as_read_m: float) -> tuple[Motion, str | None]:
-    """``motion`` (read as centimetres) in metres, and a note when the unit was not cm."""
+def metres_factor(units: str, height_as_read_m: float) -> tuple[float, str | None]:
+    """How much to scale a motion read as centimetres to have it in metres, and a note when
+    the unit was not cm; ``units`` "auto" tells it from ``height_as_read_m``."""
     key = check_units(units)
     chosen = detect_units(height_as_read_m) if key == "auto" else key
     if chosen == "cm":
-        return motion, None
+        return 1.0, None
     how = "detected" if key == "auto" else "--units"
-    return rescale(motion, UNITS[chosen] / READ_SCALE), f"units: {chosen} ({how}); converted to metres"
+    return UNITS[chosen] / READ_SCALE, f"units: {chosen} ({how}); converted to metres"

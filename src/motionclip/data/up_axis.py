@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import torch
 
-from motionclip.data.fk import forward_kinematics
 from motionclip.data.motion import Motion
 from motionclip.data.skeleton import Skeleton, joint_side
 from motionclip.errors import MotionCLIPError, SkeletonError
@@ -36,12 +35,12 @@ def rest_up(skeleton: Skeleton) -> torch.Tensor | None:
     the leaves of left/right chains under the root and the deepest centre joint."""
     from motionclip.data.rig_map import find_landmarks, rest_positions
 
+    rest = torch.as_tensor(rest_positions(skeleton))
     try:
         rig = find_landmarks(skeleton)
     except SkeletonError:
         rig = None
     if rig is not None:
-        rest = torch.as_tensor(rest_positions(skeleton))
         v = rest[rig.joints["Head"]] - (rest[rig.joints["Foot_L"]] + rest[rig.joints["Foot_R"]]) / 2
         if float(v.norm()) > 1e-6:
             return (v / v.norm()).float()
@@ -60,9 +59,6 @@ def rest_up(skeleton: Skeleton) -> torch.Tensor | None:
     if not center or not feet:
         return None
     head = max(center, key=lambda j: depth[j])
-    off = torch.as_tensor(skeleton.offsets, dtype=torch.float64)
-    rest = forward_kinematics(torch.eye(3, dtype=torch.float64).expand(n, 3, 3), torch.zeros(3, dtype=torch.float64),
-                              off, parents)  # fmt: skip
     v = rest[head] - rest[feet].mean(0)
     if float(v.norm()) < 1e-6:
         return None
