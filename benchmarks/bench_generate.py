@@ -30,7 +30,7 @@ import torch
 
 import motionclip
 from motionclip.config import ModelConfig, TransformerConfig
-from motionclip.model.autoencoder import MotionCLIP
+from motionclip.generation.text_to_motion import MotionCLIP
 from motionclip.model.checkpoint import save_checkpoint, shipped_checkpoint
 
 

@@ -42,15 +42,16 @@ PROMPTS = (
 
 def load_model(checkpoint: str | None):  # noqa: ANN201
     """The requested checkpoint, else the shipped one, else a tiny untrained model."""
-    from motionclip.model.checkpoint import load_checkpoint, shipped_checkpoint
+    from motionclip.generation import load_model
+    from motionclip.model.checkpoint import shipped_checkpoint
 
     if checkpoint:
-        return load_checkpoint(checkpoint), checkpoint
+        return load_model(checkpoint), checkpoint
     if shipped_checkpoint().exists():
-        return load_checkpoint(None), str(shipped_checkpoint())
+        return load_model(None), str(shipped_checkpoint())
     from motionclip.config import ModelConfig, TransformerConfig
     from motionclip.data.skeleton import Skeleton
-    from motionclip.model.autoencoder import MotionCLIP
+    from motionclip.generation.text_to_motion import MotionCLIP
 
     names = ("Hips", "Spine", "Chest", "Neck", "Head", "UpperArm_L", "LowerArm_L", "Hand_L",
              "UpperArm_R", "LowerArm_R", "Hand_R", "UpperLeg_L", "LowerLeg_L", "Foot_L",

@@ -33,11 +33,11 @@ import torch
 
 from motionclip.config import PRESETS, ModelConfig, TrainRunConfig, apply_overrides
 from motionclip.data.dataset import MotionDataModule, collate_batch
-from motionclip.model.autoencoder import MotionCLIP
-from motionclip.model.lightning import MotionCLIPModule
-from motionclip.model.losses import total_loss
-from motionclip.model.precision import resolve_precision
-from motionclip.model.training import loss_scales
+from motionclip.generation.text_to_motion import MotionCLIP
+from motionclip.training.lightning import MotionCLIPModule
+from motionclip.training.losses import total_loss
+from motionclip.training.precision import resolve_precision
+from motionclip.training.run import loss_scales
 
 CONFIGS = {
     "shipped": PRESETS["shipped"],

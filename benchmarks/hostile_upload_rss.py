@@ -40,10 +40,10 @@ def _bvh(model, frames: int, frame_time: float, extra_joints: int = 0) -> bytes:
 def main(case: str) -> None:
     from fastapi.testclient import TestClient
 
-    from motionclip.model.checkpoint import load_checkpoint
+    from motionclip.generation import load_model
     from motionclip.web import create_app
 
-    model = load_checkpoint(None)
+    model = load_model(None)
     app = create_app(model, warm_up=False)
     if case == "long-frame-time":  # ~360 KB; 100 s per frame: 600 frames resample to 1.8 M
         data = _bvh(model, 600, 100.0)

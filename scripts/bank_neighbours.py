@@ -16,8 +16,8 @@ import torch.nn.functional as F
 
 from motionclip.apps.eval.metrics import reconstruction
 from motionclip.data.cache import MotionCache
-from motionclip.model.autoencoder import MotionCLIP
-from motionclip.model.checkpoint import load_checkpoint
+from motionclip.generation import load_model
+from motionclip.generation.text_to_motion import MotionCLIP
 
 
 def limb_speeds(model: MotionCLIP, cache: MotionCache, windows: torch.Tensor) -> tuple[float, float]:
@@ -30,7 +30,7 @@ def main() -> None:
     data, checkpoint, text, content = sys.argv[1:5]
     k = int(sys.argv[5]) if len(sys.argv) > 5 else 16
     cache = MotionCache.load(data)
-    model = load_checkpoint(checkpoint).eval()
+    model = load_model(checkpoint).eval()
     from motionclip.text import get_backend
 
     model.set_backend(get_backend(model.config.backend, model=model.config.backend_model))

@@ -14,14 +14,14 @@ import torch.nn.functional as F
 
 from motionclip.data.cache import MotionCache
 from motionclip.data.labels import class_prompt
-from motionclip.model.checkpoint import load_checkpoint
+from motionclip.generation import load_model
 from motionclip.text.table import TableBackend
 
 
 @torch.no_grad()
 def main(model_path: str, data: str, table: str, split: str = "val") -> dict:
     device = "cuda" if torch.cuda.is_available() else "cpu"
-    model = load_checkpoint(model_path, device=device)
+    model = load_model(model_path, device=device)
     backend = TableBackend(table)
     cache = MotionCache.load(data)
     idx = cache.window_indices(split)

@@ -48,7 +48,7 @@ def tiny_checkpoint(synthetic_cache: Path, tmp_path_factory: pytest.TempPathFact
     from synthetic import tiny_model_config
 
     from motionclip.config import TrainRunConfig
-    from motionclip.model.training import train
+    from motionclip.training.run import train
 
     os.environ["MOTIONCLIP_CACHE_DIR"] = str(embedding_cache_dir)
     run = TrainRunConfig()

@@ -19,7 +19,7 @@ import motionclip
 from motionclip import Motion, canonicalize, read_bvh, read_npz, resample, write_bvh, write_npz
 from motionclip.config import LIMITS, ModelConfig
 from motionclip.errors import CheckpointError, MotionCLIPError, MotionFormatError
-from motionclip.model.autoencoder import MotionCLIP
+from motionclip.generation.text_to_motion import MotionCLIP
 
 
 class _Backend:
@@ -79,18 +79,18 @@ MISUSE: list[tuple[str, Call, type[Exception], str]] = [
     ("load(backend_model=1)", lambda c: motionclip.load(backend_model=1), MotionCLIPError,
      "backend_model is not a string"),
     ("generate(None)", lambda c: c["model"].generate(None), MotionCLIPError,
-     "text must be a string or a list of strings, got None"),
-    ("generate(123)", lambda c: c["model"].generate(123), MotionCLIPError, "text must be a string .*got 123"),
+     "a prompt must be a string or a list of strings, got None"),
+    ("generate(123)", lambda c: c["model"].generate(123), MotionCLIPError, "a prompt must be a string .*got 123"),
     ("generate(frames=nan)", lambda c: c["model"].generate("walk", frames=NAN), MotionCLIPError,
-     "frames must be an integer between 1 and .*got nan"),
+     "frames must be a positive integer, got nan"),
     ("generate(frames=inf)", lambda c: c["model"].generate("walk", frames=INF), MotionCLIPError,
-     "frames must be an integer .*got inf"),
+     "frames must be a positive integer, got inf"),
     ("generate(samples='2')", lambda c: c["model"].generate("walk", samples="2"), MotionCLIPError,
-     "samples must be a positive integer, got '2'"),
+     "samples must be an integer between 1 and 64, got '2'"),
     ("generate(samples=1.5)", lambda c: c["model"].generate("walk", samples=1.5), MotionCLIPError,
-     "samples must be a positive integer, got 1.5"),
+     "samples must be an integer between 1 and 64, got 1.5"),
     ("generate(seed='a')", lambda c: c["model"].generate("walk", seed="a"), MotionCLIPError,
-     "seed must be a non-negative integer, got 'a'"),
+     "seed must be an integer between 0 and .*got 'a'"),
     ("generate(bank_weight='x')", lambda c: c["model"].generate("walk", bank_weight="x"), MotionCLIPError,
      "bank weight must be a number between 0 and 1, got 'x'"),
     ("encode_text(None)", lambda c: c["model"].encode_text(None), MotionCLIPError, "text must be a string"),
@@ -135,20 +135,21 @@ MISUSE: list[tuple[str, Call, type[Exception], str]] = [
 # (id, call, error type, message) -- every one was accepted, most giving a wrong result
 ACCEPTED_BUT_WRONG: list[tuple[str, Call, type[Exception], str]] = [
     ("generate(frames='60')", lambda c: c["model"].generate("walk", frames="60"), MotionCLIPError,
-     "frames must be an integer between 1 and .*got '60'"),
+     "frames must be a positive integer, got '60'"),
     ("generate(frames=1.5)", lambda c: c["model"].generate("walk", frames=1.5), MotionCLIPError,
-     "frames must be an integer .*got 1.5"),
+     "frames must be a positive integer, got 1.5"),
     ("generate(frames=True)", lambda c: c["model"].generate("walk", frames=True), MotionCLIPError,
-     "frames must be an integer .*got True"),
+     "frames must be a positive integer, got True"),
     ("generate(seed=-1)", lambda c: c["model"].generate("walk", seed=-1), MotionCLIPError,
-     "seed must be a non-negative integer, got -1"),
-    ("generate(seed=2**64)", lambda c: c["model"].generate("walk", seed=2**64), MotionCLIPError, "seed must be below"),
+     "seed must be between 0 and .*got -1"),
+    ("generate(seed=2**64)", lambda c: c["model"].generate("walk", seed=2**64), MotionCLIPError,
+     "seed must be between 0 and .*got 18446744073709551616"),
     ("generate(100k characters)", lambda c: c["model"].generate("a" * 100_000), MotionCLIPError,
-     f"text is longer than {LIMITS.max_text_chars} characters"),
+     f"prompt 1 is longer than {LIMITS.max_text_chars} characters"),
     ("generate(NUL)", lambda c: c["model"].generate("a person\x00 walks"), MotionCLIPError,
-     "text contains the control character U[+]0000 at position 8"),
+     "prompt 1 contains the control character U[+]0000 at position 8"),
     ("generate(ESC in list)", lambda c: c["model"].generate(["a person walks", "run\x1b[2J"]), MotionCLIPError,
-     "text 2 contains the control character U[+]001B"),
+     "prompt 2 contains the control character U[+]001B"),
     ("encode_text(100k characters)", lambda c: c["model"].encode_text(["a" * 100_000]), MotionCLIPError,
      "text 1 is longer than"),
     ("decode(frames='60')", lambda c: c["model"].decode(c["z"], "60"), MotionCLIPError, "frames must be an integer"),

@@ -159,7 +159,8 @@ def test_cli_refuses_pickled_backend_weights(tiny_checkpoint, tmp_path, capsys, 
     import pickle
     import shutil
 
-    from motionclip.model.checkpoint import load_checkpoint, save_checkpoint
+    from motionclip.generation import load_model
+    from motionclip.model.checkpoint import save_checkpoint
     from motionclip.text.minilm import bundled_minilm_dir
 
     class Trap:
@@ -169,7 +170,7 @@ def test_cli_refuses_pickled_backend_weights(tiny_checkpoint, tmp_path, capsys, 
     backend = tmp_path / "minilm"
     shutil.copytree(bundled_minilm_dir(), backend, ignore=shutil.ignore_patterns("*.safetensors"))
     (backend / "pytorch_model.bin").write_bytes(pickle.dumps(Trap()))
-    model = load_checkpoint(tiny_checkpoint)
+    model = load_model(tiny_checkpoint)
     model.config.backend_model = str(backend)
     ckpt = save_checkpoint(model, tmp_path / "run" / "model.safetensors")
     before = _files(tmp_path)
@@ -279,7 +280,7 @@ def test_cli_train_checks_the_checkpoint_to_resume_first(  # noqa: ANN001
     import torch
 
     from motionclip.model.checkpoint import shipped_checkpoint
-    from motionclip.model.ckpt_io import save_state
+    from motionclip.training.ckpt_io import save_state
 
     empty = tmp_path / "empty.ckpt"
     save_state({}, empty)

@@ -85,17 +85,18 @@ def test_cli_errors_are_one_line_even_with_brackets_and_long_prompts(tiny_checkp
 
 
 def test_unpaired_surrogates_are_a_clear_error(tiny_checkpoint: Path) -> None:
-    from motionclip.model.checkpoint import load_checkpoint
+    from motionclip.generation import load_model
 
-    model = load_checkpoint(tiny_checkpoint)
+    model = load_model(tiny_checkpoint)
     with pytest.raises(MotionCLIPError, match="not valid Unicode"):
         model.generate("a person \ud800 walks")
 
 
 def test_bad_output_paths_fail_before_work(tmp_path: Path, tiny_checkpoint: Path) -> None:
     from motionclip.apps.generate import generate_to_files
+    from motionclip.generation import load_model
+    from motionclip.generation.request import GenerateRequest
     from motionclip.io_utils import atomic_write_text, check_output_path
-    from motionclip.model.checkpoint import load_checkpoint
 
     (tmp_path / "afile").write_text("x")
     for bad, message in (
@@ -107,12 +108,12 @@ def test_bad_output_paths_fail_before_work(tmp_path: Path, tiny_checkpoint: Path
             check_output_path(bad)
         with pytest.raises(MotionCLIPError, match=message):
             atomic_write_text(bad, "hello")
-    model = load_checkpoint(tiny_checkpoint)
+    model = load_model(tiny_checkpoint)
     calls = []
     model.decode = lambda *a, **k: calls.append(1)  # type: ignore[method-assign]
     (tmp_path / "out.bvh").mkdir()
     with pytest.raises(MotionCLIPError, match="is a folder"):
-        generate_to_files(model, ["a person walks"], tmp_path / "out.bvh")
+        generate_to_files(model, GenerateRequest.build(["a person walks"]), tmp_path / "out.bvh")
     assert not calls  # nothing was generated
     if os.geteuid() != 0:  # root ignores permissions
         ro = tmp_path / "ro"
@@ -177,7 +178,7 @@ def test_model_settings_checked_at_checkpoint_load(tiny_checkpoint: Path, tmp_pa
     from safetensors import safe_open
     from safetensors.torch import load_file, save_file
 
-    from motionclip.model.checkpoint import load_checkpoint
+    from motionclip.generation import load_model
     from motionclip.tagged import MODEL_CHECKPOINT
 
     with safe_open(str(tiny_checkpoint), framework="pt") as fh:
@@ -192,7 +193,7 @@ def test_model_settings_checked_at_checkpoint_load(tiny_checkpoint: Path, tmp_pa
         patched = {**meta, "config": {**config, **patch}}
         save_file(state, str(bad), metadata={MODEL_CHECKPOINT.key: json.dumps(patched)})
         with pytest.raises(MotionCLIPError, match=message):
-            load_checkpoint(bad)
+            load_model(bad)
 
 
 def test_prepare_removes_the_temporary_of_a_killed_run(synthetic_root: Path, tmp_path: Path) -> None:

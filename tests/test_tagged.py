@@ -52,12 +52,12 @@ def test_written_files_carry_only_their_own_key(synthetic_cache: Path, tiny_chec
 
 def test_a_file_of_another_format_is_named(synthetic_cache: Path, tiny_checkpoint: Path, tmp_path: Path) -> None:
     from motionclip.data.cache import MotionCache
-    from motionclip.model.checkpoint import load_checkpoint
-    from motionclip.model.ckpt_io import load_state
+    from motionclip.generation import load_model
     from motionclip.text.table import TableBackend
+    from motionclip.training.ckpt_io import load_state
 
     with pytest.raises(CheckpointError, match="is a motionclip dataset cache, not a model checkpoint") as err:
-        load_checkpoint(synthetic_cache)
+        load_model(synthetic_cache)
     assert str(err.value).startswith(str(synthetic_cache)) and "\n" not in str(err.value)
     with pytest.raises(DatasetError, match="is a motionclip model checkpoint, not a dataset cache"):
         MotionCache.load(tiny_checkpoint)
@@ -71,7 +71,7 @@ def test_a_file_of_another_format_is_named(synthetic_cache: Path, tiny_checkpoin
         load_file(str(synthetic_cache)), str(old), metadata={LEGACY_KEY: _header(synthetic_cache)[DATASET_CACHE.key]}
     )
     with pytest.raises(CheckpointError, match=r"dataset cache \(motionclip-dataset-v1\), not a model checkpoint"):
-        load_checkpoint(old)
+        load_model(old)
 
 
 def test_files_from_before_the_own_keys_still_load(
@@ -79,7 +79,8 @@ def test_files_from_before_the_own_keys_still_load(
 ) -> None:
     """Dataset caches and checkpoints written with the shared ``motionclip`` key (format v1)."""
     from motionclip.data.cache import MotionCache
-    from motionclip.model.checkpoint import load_checkpoint, shipped_checkpoint
+    from motionclip.generation import load_model
+    from motionclip.model.checkpoint import shipped_checkpoint
 
     cache = tmp_path / "old-cache.safetensors"
     save_file(
@@ -90,12 +91,12 @@ def test_files_from_before_the_own_keys_still_load(
 
     v1 = write_v1(shipped_checkpoint(), tmp_path / "v1.safetensors")
     assert set(_header(v1)) == {LEGACY_KEY}  # the shared key 0.1 releases wrote
-    model = load_checkpoint(v1)
-    assert model.latent_dim == 384 and model.config == load_checkpoint(shipped_checkpoint()).config
+    model = load_model(v1)
+    assert model.latent_dim == 384 and model.config == load_model(shipped_checkpoint()).config
 
 
 def test_training_state_without_a_tag_still_loads(tmp_path: Path) -> None:
-    from motionclip.model.ckpt_io import load_state
+    from motionclip.training.ckpt_io import load_state
 
     old = tmp_path / "old.ckpt"
     tree = {"__map__": {"global_step": 5, "w": {"__tensor__": "t0"}}}

@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING, Any
 
+from motionclip._version import __version__
 from motionclip.checks import check_bool, check_number, check_path, check_str
 from motionclip.data import canonical as _canonical
 from motionclip.data.bvh import read_bvh, write_bvh
@@ -22,12 +23,10 @@ from motionclip.data.npz import read_npz, write_npz
 from motionclip.data.skeleton import Skeleton
 from motionclip.errors import CheckpointError, MotionCLIPError, MotionFormatError
 
-__version__ = "0.1.0"
-
 if TYPE_CHECKING:
     import torch
 
-    from motionclip.model.autoencoder import MotionCLIP
+    from motionclip.generation.text_to_motion import MotionCLIP
 
 
 def load(
@@ -39,7 +38,7 @@ def load(
     text backend's weights are, if not where the checkpoint says (a CLIP directory or hub id)."""
     import torch
 
-    from motionclip.model.checkpoint import load_checkpoint
+    from motionclip.generation import load_model
     from motionclip.text.base import check_device
 
     if path is not None:
@@ -49,7 +48,7 @@ def load(
     check_device(str(device))
     if backend_model is not None:
         check_str(backend_model, "backend_model")
-    return load_checkpoint(path, device=str(device), backend_model=backend_model)
+    return load_model(path, device=str(device), backend_model=backend_model)
 
 
 def canonicalize(motion: Motion, fps: float | None = 30.0, face_forward: bool = True) -> Motion:

@@ -174,6 +174,8 @@ def validate_prompts(texts: str | Sequence[str], limits: Limits | None = None, w
     message (the CLI and the apps use this check; the model API checks texts with :func:`check_text`)."""
     if isinstance(texts, str):
         texts = [texts]
+    elif isinstance(texts, bytes) or not isinstance(texts, Sequence):
+        raise MotionCLIPError(f"a {what} must be a string or a list of strings, got {shown(texts)}")
     if not texts:
         raise MotionCLIPError(f"give at least one text {what}")
     out = []

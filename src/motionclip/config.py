@@ -56,7 +56,7 @@ class TransformerConfig:
 
 @dataclass
 class GenerationConfig:
-    """How text latents are decoded (see :mod:`motionclip.model.latent_bank`).
+    """How text latents are decoded (see :mod:`motionclip.generation.latent_bank`).
 
     ``bank_weight`` 0 decodes the text embedding itself (the paper); 1 decodes a training
     latent near it; in between, their spherical interpolation. Stored in checkpoints.
@@ -109,7 +109,7 @@ class LossConfig:
     """Loss weights (eq. 1-4 of the paper). Set a lambda to 0 to drop that term.
 
     ``recipe``: "normalised" measures reconstruction in the data's own units (limbs count
-    as much as the root path; see :mod:`motionclip.model.losses`), "paper" uses the raw
+    as much as the root path; see :mod:`motionclip.training.losses`), "paper" uses the raw
     terms. ``velocity`` weighs feature and joint velocities alike.
     """
 
@@ -179,6 +179,7 @@ class Limits:
     max_scale: float = 10.0  # |edit strength|
     max_seconds: float = 60.0  # one generated motion
     max_seeds: int = 20  # ``eval seeds``
+    max_seed: int = 2**63 - 1  # a generation seed (torch generators take 64-bit seeds)
 
 
 LIMITS = Limits()

@@ -10,7 +10,7 @@ import torch
 
 from motionclip.apps.eval import realism
 from motionclip.apps.eval.long import long_report
-from motionclip.model.checkpoint import load_checkpoint
+from motionclip.generation import load_model
 
 FPS = 30.0
 
@@ -56,13 +56,13 @@ def test_compare_reports_ratios_per_content() -> None:
 
 
 def test_foot_joints_by_name(tiny_checkpoint: Path) -> None:
-    sk = load_checkpoint(tiny_checkpoint).skeleton
+    sk = load_model(tiny_checkpoint).skeleton
     feet = realism.foot_joints(sk)
     assert feet and all("foot" in sk.names[i].lower() for i in feet)
 
 
 def test_long_report_shapes(tiny_checkpoint: Path) -> None:
-    model = load_checkpoint(tiny_checkpoint)
+    model = load_model(tiny_checkpoint)
     rep = long_report(model, "a person walks", [4.0], real_limb=0.5)
     d = rep["durations"][0]
     assert d["frames"] == round(4 * model.fps) and len(d["root_speed_per_second"]) == 4

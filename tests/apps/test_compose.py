@@ -128,6 +128,7 @@ def shipped() -> Any:
 @needs_shipped
 def test_generate_composes_the_examples(shipped: Any) -> None:
     from motionclip.apps.generate import generate, generate_composed
+    from motionclip.generation.request import GenerateRequest
 
     prompts = [
         "a person walks while waving the right hand",
@@ -135,7 +136,7 @@ def test_generate_composes_the_examples(shipped: Any) -> None:
         "a person runs with both hands raised",
     ]
     frames = round(2 * shipped.fps)
-    motions, comps = generate_composed(shipped, prompts, frames)
+    motions, comps = generate_composed(shipped, GenerateRequest.build(prompts, frames))
     assert all(c is not None for c in comps)
     hands = {0: ["Hand_R"], 1: ["Hand_L", "Hand_R"], 2: ["Hand_L", "Hand_R"]}
     for i, (motion, comp) in enumerate(zip(motions, comps)):
@@ -155,9 +156,10 @@ def test_generate_composes_the_examples(shipped: Any) -> None:
 @needs_shipped
 def test_single_actions_are_not_split(shipped: Any) -> None:
     from motionclip.apps.generate import generate_composed
+    from motionclip.generation.request import GenerateRequest
 
     prompts = ["a person walks and turns left", "a person walks, turning to the left", "a person walks"]
-    motions, comps = generate_composed(shipped, prompts, 30)
+    motions, comps = generate_composed(shipped, GenerateRequest.build(prompts, 30))
     assert comps == [None, None, None]
     for p, m in zip(prompts, motions):  # decoded whole, as before (a batch differs by float round-off only)
         assert torch.allclose(m.rotations, shipped.generate(p, 30).rotations, atol=1e-4)
@@ -169,10 +171,13 @@ def test_hand_height_matches_real_waves(shipped: Any) -> None:
         pytest.skip("the shared Bandai Namco data is not here")
     from motionclip.apps.generate import generate_composed
     from motionclip.data.sources import discover
+    from motionclip.generation.request import GenerateRequest
 
     takes = discover("bandai-namco", SHARED).takes
     real = co.real_peaks(shipped, takes, "wave-right-hand")
-    (motion,), (comp,) = generate_composed(shipped, ["a person walks while waving the right hand"], 60)
+    (motion,), (comp,) = generate_composed(
+        shipped, GenerateRequest.build(["a person walks while waving the right hand"], 60)
+    )
     assert comp is not None
     peak = float(motion.positions()[:, shipped.skeleton.names.index("Hand_R"), 1].max())
     assert abs(peak - real["Hand_R"]) < 0.15

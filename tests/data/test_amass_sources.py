@@ -199,7 +199,7 @@ def _tiny_train(cache: Path, out: Path) -> Path:
     from synthetic import tiny_model_config
 
     from motionclip.config import TrainRunConfig
-    from motionclip.model.training import train
+    from motionclip.training.run import train
 
     run = TrainRunConfig()
     run.model = tiny_model_config()

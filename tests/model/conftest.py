@@ -50,9 +50,9 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> 
 @pytest.fixture
 def tiny_model(tiny_checkpoint: Path):
     """A fresh (eval mode) load of the session's tiny checkpoint, safe to mutate."""
-    from motionclip.model.checkpoint import load_checkpoint
+    from motionclip.generation import load_model
 
-    return load_checkpoint(tiny_checkpoint)
+    return load_model(tiny_checkpoint)
 
 
 @pytest.fixture(scope="session")

@@ -14,7 +14,8 @@ from motionclip.cli import app
 
 
 def test_local_backend_folder_is_stored_relative_to_the_checkpoint(tiny_model, tmp_path: Path) -> None:  # noqa: ANN001
-    from motionclip.model.checkpoint import load_checkpoint, read_metadata, save_checkpoint
+    from motionclip.generation import load_model
+    from motionclip.model.checkpoint import read_metadata, save_checkpoint
 
     clip = tmp_path / "a" / "clip"
     clip.mkdir(parents=True)
@@ -25,19 +26,19 @@ def test_local_backend_folder_is_stored_relative_to_the_checkpoint(tiny_model, t
     # relative to the checkpoint only: the header names no folder of this machine
     assert meta["backend_model_relative"] == meta["config"]["backend_model"] == "../clip"
     assert str(tmp_path) not in ckpt.read_bytes()[:200_000].decode("utf-8", "replace")
-    assert Path(load_checkpoint(ckpt).backend_model) == clip.resolve()
+    assert Path(load_model(ckpt).backend_model) == clip.resolve()
     beside = save_checkpoint(model, tmp_path / "a" / "beside.safetensors")
     assert read_metadata(beside)["config"]["backend_model"] == "./clip"  # never read as a hub id "clip"
 
     shutil.move(tmp_path / "a", tmp_path / "elsewhere")  # copy the project to another machine
-    moved = load_checkpoint(tmp_path / "elsewhere" / "run" / "model.safetensors")
+    moved = load_model(tmp_path / "elsewhere" / "run" / "model.safetensors")
     assert Path(moved.backend_model) == (tmp_path / "elsewhere" / "clip").resolve()
     # a folder that is not beside the checkpoint any more: the backend's error names where it was looked for
     shutil.rmtree(tmp_path / "elsewhere" / "clip")
-    gone = load_checkpoint(tmp_path / "elsewhere" / "run" / "model.safetensors")
+    gone = load_model(tmp_path / "elsewhere" / "run" / "model.safetensors")
     assert Path(gone.backend_model) == (tmp_path / "elsewhere" / "clip").resolve()
     # --backend-model wins
-    forced = load_checkpoint(tmp_path / "elsewhere" / "run" / "model.safetensors", backend_model="org/other-clip")
+    forced = load_model(tmp_path / "elsewhere" / "run" / "model.safetensors", backend_model="org/other-clip")
     assert forced.backend_model == "org/other-clip"
 
 
@@ -46,7 +47,8 @@ def test_older_checkpoints_with_an_absolute_backend_folder_still_load(tiny_model
     it wins while it exists, the relative one is the fallback."""
     import json
 
-    from motionclip.model.checkpoint import load_checkpoint, read_metadata, replace_metadata, save_checkpoint
+    from motionclip.generation import load_model
+    from motionclip.model.checkpoint import read_metadata, replace_metadata, save_checkpoint
 
     clip = tmp_path / "clip"
     clip.mkdir()
@@ -55,13 +57,15 @@ def test_older_checkpoints_with_an_absolute_backend_folder_still_load(tiny_model
     ckpt = save_checkpoint(model, tmp_path / "run" / "model.safetensors")
     meta = json.loads(json.dumps(read_metadata(ckpt)))
     meta["config"]["backend_model"] = str(clip)  # as the earlier code wrote it
-    replace_metadata(ckpt, meta)
-    assert Path(load_checkpoint(ckpt).backend_model) == clip
+    from motionclip.generation.text_to_motion import MotionCLIP
+
+    replace_metadata(ckpt, meta, MotionCLIP)
+    assert Path(load_model(ckpt).backend_model) == clip
     (tmp_path / "moved" / "clip").mkdir(parents=True)
     shutil.move(tmp_path / "run", tmp_path / "moved" / "run")
-    assert load_checkpoint(tmp_path / "moved" / "run" / "model.safetensors").backend_model == str(clip)
+    assert load_model(tmp_path / "moved" / "run" / "model.safetensors").backend_model == str(clip)
     shutil.rmtree(clip)
-    fallback = load_checkpoint(tmp_path / "moved" / "run" / "model.safetensors").backend_model
+    fallback = load_model(tmp_path / "moved" / "run" / "model.safetensors").backend_model
     assert Path(fallback) == (tmp_path / "moved" / "clip").resolve()
 
 

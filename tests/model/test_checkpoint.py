@@ -12,7 +12,9 @@ from safetensors.torch import load_file, save_file
 
 import motionclip
 from motionclip.errors import CheckpointError, MotionCLIPError
-from motionclip.model.checkpoint import FORMAT, load_checkpoint, read_metadata, save_checkpoint
+from motionclip.generation import load_model
+from motionclip.generation.text_to_motion import MotionCLIP
+from motionclip.model.checkpoint import FORMAT, read_metadata, save_checkpoint
 from motionclip.tagged import MODEL_CHECKPOINT
 
 
@@ -28,7 +30,7 @@ def _outputs(model) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
 
 def test_save_load_round_trip_is_exact(tiny_model, tmp_path: Path) -> None:
     path = save_checkpoint(tiny_model, tmp_path / "copy.safetensors", extra={"note": "hello"})
-    again = load_checkpoint(path)
+    again = load_model(path)
     assert not again.training
     assert again.meta["format"] == FORMAT and again.meta["note"] == "hello" and again.meta["dtype"] == "float32"
     assert again.config == tiny_model.config and again.skeleton == tiny_model.skeleton
@@ -45,7 +47,7 @@ def test_output_smoothing_travels_with_the_checkpoint(tiny_model, tmp_path: Path
     plain = _outputs(tiny_model)[1]
     tiny_model.config.architecture.output_smoothing = 1.0
     try:
-        again = load_checkpoint(save_checkpoint(tiny_model, tmp_path / "smooth.safetensors"))
+        again = load_model(save_checkpoint(tiny_model, tmp_path / "smooth.safetensors"))
     finally:
         tiny_model.config.architecture.output_smoothing = 0.0
     assert again.cfg.output_smoothing == 1.0
@@ -66,7 +68,7 @@ def test_half_precision_checkpoint(tiny_model, tmp_path: Path) -> None:
     assert half.stat().st_size < 0.6 * full.stat().st_size
     assert read_metadata(half)["dtype"] == "float16"
     assert all(v.dtype == torch.float16 for v in load_file(str(half)).values() if v.is_floating_point())
-    model = load_checkpoint(half)
+    model = load_model(half)
     assert all(p.dtype == torch.float32 for p in model.parameters())
     for a, b in zip(_outputs(tiny_model), _outputs(model)):
         scale = a.abs().max().item() + 1e-6
@@ -75,21 +77,21 @@ def test_half_precision_checkpoint(tiny_model, tmp_path: Path) -> None:
 
 def test_missing_and_garbage_files(tmp_path: Path) -> None:
     with pytest.raises(CheckpointError, match="not found"):
-        load_checkpoint(tmp_path / "nope.safetensors")
+        load_model(tmp_path / "nope.safetensors")
     junk = tmp_path / "junk.safetensors"
     junk.write_bytes(bytes(range(256)) * 40)
     with pytest.raises(CheckpointError, match="not a readable model checkpoint") as err:
-        load_checkpoint(junk)
+        load_model(junk)
     assert str(junk) in str(err.value)
     empty = tmp_path / "empty.safetensors"
     empty.write_bytes(b"")
     with pytest.raises(CheckpointError, match="not a readable"):
-        load_checkpoint(empty)
+        load_model(empty)
     # a pickle is refused, never unpickled
     pickled = tmp_path / "model.pt"
     torch.save({"a": torch.zeros(2)}, pickled)
     with pytest.raises(CheckpointError, match="not a readable"):
-        load_checkpoint(pickled)
+        load_model(pickled)
 
 
 def test_truncated_checkpoint(tiny_checkpoint: Path, tmp_path: Path) -> None:
@@ -98,7 +100,7 @@ def test_truncated_checkpoint(tiny_checkpoint: Path, tmp_path: Path) -> None:
         bad = tmp_path / f"cut{cut}.safetensors"
         bad.write_bytes(raw[:cut])
         with pytest.raises(CheckpointError) as err:
-            load_checkpoint(bad)
+            load_model(bad)
         assert str(bad) in str(err.value)
 
 
@@ -106,7 +108,7 @@ def test_safetensors_without_metadata(tmp_path: Path, tiny_checkpoint: Path) -> 
     plain = tmp_path / "plain.safetensors"
     save_file(load_file(str(tiny_checkpoint)), str(plain))
     with pytest.raises(CheckpointError, match="without motionclip metadata"):
-        load_checkpoint(plain)
+        load_model(plain)
     other = tmp_path / "other.safetensors"
     save_file({"w": torch.zeros(3)}, str(other), metadata={"something": "else"})
     with pytest.raises(CheckpointError, match="not a motionclip model checkpoint"):
@@ -129,34 +131,34 @@ def test_wrong_shapes_and_bad_metadata(tiny_checkpoint: Path, tmp_path: Path) ->
     wrong = dict(state)
     wrong[key] = torch.zeros(state[key].shape[0] + 1, state[key].shape[1])
     with pytest.raises(CheckpointError, match="does not match the model") as err:
-        load_checkpoint(_rewrite(tiny_checkpoint, tmp_path / "shape.safetensors", state=wrong))
+        load_model(_rewrite(tiny_checkpoint, tmp_path / "shape.safetensors", state=wrong))
     assert "decoder.head.weight" in str(err.value)
     missing = {k: v for k, v in state.items() if k != key}
     with pytest.raises(CheckpointError, match="does not match the model"):
-        load_checkpoint(_rewrite(tiny_checkpoint, tmp_path / "missing.safetensors", state=missing))
+        load_model(_rewrite(tiny_checkpoint, tmp_path / "missing.safetensors", state=missing))
     meta = read_metadata(tiny_checkpoint)
     # a config that disagrees with the weights (e.g. another latent size)
     bigger = json.loads(json.dumps(meta))
     bigger["config"]["architecture"]["latent_dim"] = 512
     with pytest.raises(CheckpointError, match="does not match the model"):
-        load_checkpoint(_rewrite(tiny_checkpoint, tmp_path / "dim.safetensors", meta=json.dumps(bigger)))
+        load_model(_rewrite(tiny_checkpoint, tmp_path / "dim.safetensors", meta=json.dumps(bigger)))
     unknown = json.loads(json.dumps(meta))
     unknown["config"]["architecture"]["bogus"] = 1
     with pytest.raises(CheckpointError):
-        load_checkpoint(_rewrite(tiny_checkpoint, tmp_path / "unknown.safetensors", meta=json.dumps(unknown)))
+        load_model(_rewrite(tiny_checkpoint, tmp_path / "unknown.safetensors", meta=json.dumps(unknown)))
     with pytest.raises(CheckpointError, match="corrupt .*checkpoint metadata"):
-        load_checkpoint(_rewrite(tiny_checkpoint, tmp_path / "json.safetensors", meta="{not json"))
+        load_model(_rewrite(tiny_checkpoint, tmp_path / "json.safetensors", meta="{not json"))
     fmt = dict(meta, format="something-else")
     with pytest.raises(CheckpointError, match="not a model checkpoint .unsupported format"):
-        load_checkpoint(_rewrite(tiny_checkpoint, tmp_path / "fmt.safetensors", meta=json.dumps(fmt)))
+        load_model(_rewrite(tiny_checkpoint, tmp_path / "fmt.safetensors", meta=json.dumps(fmt)))
     noskel = {k: v for k, v in meta.items() if k != "skeleton"}
     with pytest.raises(CheckpointError):
-        load_checkpoint(_rewrite(tiny_checkpoint, tmp_path / "noskel.safetensors", meta=json.dumps(noskel)))
+        load_model(_rewrite(tiny_checkpoint, tmp_path / "noskel.safetensors", meta=json.dumps(noskel)))
     assert issubclass(CheckpointError, MotionCLIPError)
 
 
 def test_training_state_files_are_not_pickles(tmp_path: Path, tiny_checkpoint: Path) -> None:
-    from motionclip.model.ckpt_io import load_state, save_state
+    from motionclip.training.ckpt_io import load_state, save_state
 
     state = {
         "epoch": 3,
@@ -208,7 +210,7 @@ def test_bad_checkpoint_metadata_fails_at_load(tiny_checkpoint, tmp_path, edit, 
     from safetensors.torch import load_file, safe_open, save_file
 
     from motionclip.errors import CheckpointError
-    from motionclip.model.checkpoint import load_checkpoint
+    from motionclip.generation import load_model
 
     with safe_open(str(tiny_checkpoint), framework="pt") as fh:
         meta = _json.loads(fh.metadata()[MODEL_CHECKPOINT.key])
@@ -216,7 +218,7 @@ def test_bad_checkpoint_metadata_fails_at_load(tiny_checkpoint, tmp_path, edit, 
     bad = tmp_path / "bad.safetensors"
     save_file(load_file(str(tiny_checkpoint)), str(bad), metadata={MODEL_CHECKPOINT.key: _json.dumps(meta)})
     with pytest.raises(CheckpointError, match=message):
-        load_checkpoint(bad)
+        load_model(bad)
 
 
 @pytest.mark.parametrize(
@@ -237,7 +239,8 @@ def test_bad_v1_checkpoint_metadata_fails_at_load(tmp_path, edit, message) -> No
     from v1_checkpoint import write_v1
 
     from motionclip.errors import CheckpointError
-    from motionclip.model.checkpoint import load_checkpoint, shipped_checkpoint
+    from motionclip.generation import load_model
+    from motionclip.model.checkpoint import shipped_checkpoint
     from motionclip.tagged import LEGACY_KEY
 
     v1 = write_v1(shipped_checkpoint(), tmp_path / "v1.safetensors")
@@ -248,21 +251,22 @@ def test_bad_v1_checkpoint_metadata_fails_at_load(tmp_path, edit, message) -> No
     bad = tmp_path / "bad.safetensors"
     save_file(load_file(str(v1)), str(bad), metadata={LEGACY_KEY: _json.dumps(meta)})
     with pytest.raises(CheckpointError, match=message):
-        load_checkpoint(bad)
+        load_model(bad)
 
 
 def test_v1_checkpoint_becomes_a_complete_config(tmp_path) -> None:  # noqa: ANN001
     """A v1 checkpoint loads into a whole ModelConfig, and saved again it is in the current format and equal."""
     from v1_checkpoint import write_v1
 
-    from motionclip.model.checkpoint import load_checkpoint, shipped_checkpoint
+    from motionclip.generation import load_model
+    from motionclip.model.checkpoint import shipped_checkpoint
 
-    old = load_checkpoint(write_v1(shipped_checkpoint(), tmp_path / "v1.safetensors"))
+    old = load_model(write_v1(shipped_checkpoint(), tmp_path / "v1.safetensors"))
     assert old.meta["format"] == "motionclip-checkpoint-v1"
     cfg = old.config
     assert (cfg.backend, cfg.fps, cfg.window, cfg.latent_dim) == ("minilm", old.fps, old.window, 384)
     assert cfg.trained_frames >= cfg.window and cfg.latent_norm > 0
-    again = load_checkpoint(save_checkpoint(old, tmp_path / "v3.safetensors"))
+    again = load_model(save_checkpoint(old, tmp_path / "v3.safetensors"))
     assert again.meta["format"] == MODEL_CHECKPOINT.tag == "motionclip-checkpoint-v3"
     assert again.config == old.config
     z = torch.nn.functional.normalize(torch.randn(1, 384, generator=torch.Generator().manual_seed(0)), dim=-1)
@@ -273,7 +277,7 @@ def test_nan_weights_fail_at_load(tiny_checkpoint, tmp_path) -> None:  # noqa: A
     from safetensors.torch import load_file, safe_open, save_file
 
     from motionclip.errors import CheckpointError
-    from motionclip.model.checkpoint import load_checkpoint
+    from motionclip.generation import load_model
 
     state = load_file(str(tiny_checkpoint))
     key = next(k for k, v in state.items() if v.is_floating_point() and v.numel() > 1)
@@ -283,7 +287,7 @@ def test_nan_weights_fail_at_load(tiny_checkpoint, tmp_path) -> None:  # noqa: A
         meta = fh.metadata()
     save_file(state, str(tmp_path / "nan.safetensors"), metadata=meta)
     with pytest.raises(CheckpointError, match="NaN"):
-        load_checkpoint(tmp_path / "nan.safetensors")
+        load_model(tmp_path / "nan.safetensors")
 
 
 def _retagged(src: Path, dst: Path, tag: str, state: dict[str, torch.Tensor]) -> Path:
@@ -322,7 +326,7 @@ def test_a_current_checkpoint_must_hold_exactly_the_models_tensors(tiny_checkpoi
     for name, (bad_state, message) in cases.items():
         bad = _rewrite(tiny_checkpoint, tmp_path / f"{name}.safetensors", state=bad_state)
         with pytest.raises(CheckpointError) as err:
-            load_checkpoint(bad)
+            load_model(bad)
         assert str(err.value) == f"{bad}: {message}", name
 
 
@@ -333,24 +337,22 @@ def test_older_formats_may_lack_only_the_tensors_they_predate(tiny_checkpoint: P
 
     state = load_file(str(tiny_checkpoint))
     no_activity = {k: v for k, v in state.items() if k != "bank_activity"}
-    v2 = load_checkpoint(
-        _retagged(tiny_checkpoint, tmp_path / "v2.safetensors", "motionclip-checkpoint-v2", no_activity)
-    )
+    v2 = load_model(_retagged(tiny_checkpoint, tmp_path / "v2.safetensors", "motionclip-checkpoint-v2", no_activity))
     assert v2.bank_size == state["bank_codes"].shape[0] and not bool(v2.bank_activity.any())
     no_bank = {k: v for k, v in state.items() if not k.startswith("bank_")}
     bad = _retagged(tiny_checkpoint, tmp_path / "v2-no-bank.safetensors", "motionclip-checkpoint-v2", no_bank)
     with pytest.raises(CheckpointError, match="missing tensors 'bank_codes', 'bank_scale', 'bank_take' and 1 more$"):
-        load_checkpoint(bad)
+        load_model(bad)
 
     v1 = write_v1(tiny_checkpoint, tmp_path / "v1.safetensors")
-    assert load_checkpoint(_rewrite_v1(v1, tmp_path / "v1-no-bank.safetensors", no_bank)).bank_size == 0
+    assert load_model(_rewrite_v1(v1, tmp_path / "v1-no-bank.safetensors", no_bank)).bank_size == 0
     half_bank = {k: v for k, v in no_activity.items() if k != "bank_scale"}
     bad = _rewrite_v1(v1, tmp_path / "v1-half-bank.safetensors", half_bank)
     with pytest.raises(CheckpointError, match="missing tensor 'bank_scale'$"):
-        load_checkpoint(bad)
+        load_model(bad)
     no_head = {k: v for k, v in no_bank.items() if k != "decoder.head.weight"}
     with pytest.raises(CheckpointError, match="missing tensor 'decoder.head.weight'$"):
-        load_checkpoint(_rewrite_v1(v1, tmp_path / "v1-no-head.safetensors", no_head))
+        load_model(_rewrite_v1(v1, tmp_path / "v1-no-head.safetensors", no_head))
 
 
 def _rewrite_v1(v1: Path, dst: Path, state: dict[str, torch.Tensor]) -> Path:
@@ -369,7 +371,7 @@ def test_replace_metadata_keeps_every_tensor_byte_for_byte(tiny_model, tmp_path:
     before = load_file(str(path))
     meta = read_metadata(path)
     meta.pop("note")
-    assert replace_metadata(path, meta) == path
+    assert replace_metadata(path, meta, MotionCLIP) == path
     after = load_file(str(path))
     assert after.keys() == before.keys()
     for k, v in before.items():
@@ -384,7 +386,7 @@ def test_replace_metadata_keeps_every_tensor_byte_for_byte(tiny_model, tmp_path:
     v2 = _retagged(path, tmp_path / "v2.safetensors", "motionclip-checkpoint-v2", state)
     raw = v2.read_bytes()
     with pytest.raises(CheckpointError) as err:
-        replace_metadata(v2, dict(read_metadata(v2), format=FORMAT))
+        replace_metadata(v2, dict(read_metadata(v2), format=FORMAT), MotionCLIP)
     assert str(err.value) == f"{v2}: checkpoint does not match the model: missing tensor 'bank_activity'"
     assert v2.read_bytes() == raw
     assert sorted(p.name for p in tmp_path.iterdir()) == ["m.safetensors", "v2.safetensors"]

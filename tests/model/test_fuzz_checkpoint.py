@@ -31,7 +31,7 @@ def test_checkpoint_loading(
     from safetensors import safe_open
     from safetensors.torch import load_file, save_file
 
-    from motionclip.model.checkpoint import load_checkpoint
+    from motionclip.generation import load_model
     from motionclip.tagged import MODEL_CHECKPOINT
 
     with safe_open(str(tiny_checkpoint), framework="pt") as fh:
@@ -59,7 +59,7 @@ def test_checkpoint_loading(
         {k: v.contiguous() for k, v in state.items()}, str(path), metadata={MODEL_CHECKPOINT.key: json.dumps(meta)}
     )
     try:
-        model = load_checkpoint(path)
+        model = load_model(path)
     except MotionCLIPError as exc:
         assert "\n" not in str(exc) and str(path) in str(exc), repr(exc)
         return

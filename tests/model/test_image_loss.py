@@ -15,9 +15,9 @@ from motionclip.apps.render_frames import choose_frames, render_window_images, w
 from motionclip.cli import app
 from motionclip.data.cache import MotionCache
 from motionclip.errors import MotionCLIPError
-from motionclip.model.image_targets import image_embeddings_path
-from motionclip.model.training import train
 from motionclip.tagged import IMAGE_TARGETS, write_tagged
+from motionclip.training.image_targets import image_embeddings_path
+from motionclip.training.run import train
 
 runner = CliRunner()
 

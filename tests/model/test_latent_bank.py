@@ -9,8 +9,9 @@ import torch
 import torch.nn.functional as F
 
 from motionclip.errors import MotionCLIPError
-from motionclip.model.checkpoint import load_checkpoint, save_checkpoint
-from motionclip.model.latent_bank import dequantise, pick_neighbours, quantise, slerp
+from motionclip.generation import load_model
+from motionclip.generation.latent_bank import dequantise, pick_neighbours, quantise, slerp
+from motionclip.model.checkpoint import save_checkpoint
 
 
 def test_quantised_directions_are_close_to_the_originals() -> None:
@@ -68,20 +69,20 @@ def test_neighbour_draw_skips_the_still_half_of_the_neighbours() -> None:
 
 
 def test_trained_checkpoint_carries_its_bank_and_generation_settings(tiny_checkpoint: Path, tmp_path: Path) -> None:
-    model = load_checkpoint(tiny_checkpoint)
+    model = load_model(tiny_checkpoint)
     assert model.bank_size > 0 and model.bank_codes.dtype == torch.int8
     assert model.bank_activity.shape == (model.bank_size,) and bool((model.bank_activity >= 0).all())
-    assert model._activity() is not None  # the synthetic set has moving windows
+    assert model.bank_activity_or_none() is not None  # the synthetic set has moving windows
     torch.testing.assert_close(model.bank_activity, model.measure_bank_activity(), atol=2e-3, rtol=0)  # decoded
     assert model.generation.bank_weight == pytest.approx(0.75)
     model.generation.bank_weight = 0.5
     save_checkpoint(model, tmp_path / "m.safetensors", half=True)
-    again = load_checkpoint(tmp_path / "m.safetensors")
+    again = load_model(tmp_path / "m.safetensors")
     assert torch.equal(again.bank_codes, model.bank_codes) and again.generation.bank_weight == 0.5
 
 
 def test_samples_and_seeds(tiny_checkpoint: Path) -> None:
-    model = load_checkpoint(tiny_checkpoint)
+    model = load_model(tiny_checkpoint)
     one = model.generate("a person walks", frames=20)
     again = model.generate("a person walks", frames=20)
     torch.testing.assert_close(one.rotations, again.rotations)  # same seed, same motion
@@ -116,7 +117,7 @@ def test_checkpoint_without_a_bank_decodes_texts_directly(tiny_checkpoint: Path,
     for key in ("bank_codes", "bank_scale", "bank_take", "bank_start", "bank_activity"):
         state.pop(key)
     save_file(state, str(tmp_path / "old.safetensors"), metadata=meta)
-    model = load_checkpoint(tmp_path / "old.safetensors")
+    model = load_model(tmp_path / "old.safetensors")
     assert model.bank_size == 0
     m = model.generate("a person walks", frames=20)
     torch.testing.assert_close(m.rotations, model.decode(model.text_latent(["a person walks"]), 20)[0].rotations)
@@ -138,8 +139,8 @@ def test_checkpoint_without_bank_activity_draws_from_every_neighbour(tiny_checkp
     state.pop("bank_activity")
     meta["format"] = "motionclip-checkpoint-v2"
     save_file(state, str(tmp_path / "older.safetensors"), metadata={MODEL_CHECKPOINT.key: json.dumps(meta)})
-    model = load_checkpoint(tmp_path / "older.safetensors")
-    assert model.bank_size > 0 and model._activity() is None
+    model = load_model(tmp_path / "older.safetensors")
+    assert model.bank_size > 0 and model.bank_activity_or_none() is None
     assert len(model.generate("a person walks", frames=20, samples=2)) == 2
 
 

@@ -10,8 +10,7 @@ import torch
 
 from motionclip.data.rotations import yaw_matrix
 from motionclip.errors import MotionCLIPError
-from motionclip.model import segments
-from motionclip.model.checkpoint import load_checkpoint
+from motionclip.generation import load_model, segments
 
 
 @pytest.mark.parametrize("frames", [1, 60, 61, 100, 300, 1800])
@@ -81,7 +80,7 @@ def test_stitch_continues_heading_and_position_without_seams() -> None:
 
 
 def test_long_generation_keeps_going_and_is_reproducible(tiny_checkpoint: Path) -> None:
-    model = load_checkpoint(tiny_checkpoint)
+    model = load_model(tiny_checkpoint)
     frames = 10 * model.window
     m = model.generate("a person walks", frames=frames)
     assert len(m) == frames and torch.isfinite(m.rotations).all() and torch.isfinite(m.root_translation).all()
@@ -109,7 +108,7 @@ def test_cli_seconds_option(tiny_checkpoint: Path, tmp_path: Path) -> None:
         app, ["generate", "a person walks", "--seconds", "3", "-c", str(tiny_checkpoint), "--out", str(out)]
     )
     assert r.exit_code == 0, r.output
-    model = load_checkpoint(tiny_checkpoint)
+    model = load_model(tiny_checkpoint)
     assert len(read_motion(out)) == round(3 * model.fps)
     r = runner.invoke(app, ["generate", "a person walks", "--samples", "3", "--seed", "1", "-c", str(tiny_checkpoint),
                             "--out", str(tmp_path / "s.npz")])  # fmt: skip

@@ -19,9 +19,9 @@ from motionclip.config import DataConfig, LossConfig, ModelConfig, TrainRunConfi
 from motionclip.data.cache import MotionCache
 from motionclip.data.dataset import feature_stats
 from motionclip.data.prepare import prepare_dataset
-from motionclip.model.autoencoder import MotionCLIP
-from motionclip.model.lightning import MotionCLIPModule
-from motionclip.model.losses import LossScales, total_loss
+from motionclip.generation.text_to_motion import MotionCLIP
+from motionclip.training.lightning import MotionCLIPModule
+from motionclip.training.losses import LossScales, total_loss
 
 TAKES = ("walk_normal_001", "walk_elderly_001", "run_active_001", "run_normal_001")
 

@@ -9,9 +9,9 @@ import torch
 from model_helpers import quick_run
 
 from motionclip.errors import MotionCLIPError
-from motionclip.model import precision
-from motionclip.model.precision import FORCE_FP32_ENV, resolve_precision
-from motionclip.model.training import train
+from motionclip.training import precision
+from motionclip.training.precision import FORCE_FP32_ENV, resolve_precision
+from motionclip.training.run import train
 
 
 def test_auto_uses_bf16_only_where_the_cpu_has_it(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -58,7 +58,7 @@ def test_training_runs_in_both_precisions_and_says_which(
     expected = f"32-true ({FORCE_FP32_ENV} is set)" if forced_fp32 else "bf16-mixed (CPU has avx512_bf16)"
     assert header == [f"precision: {expected}"], header
     assert all(torch.isfinite(torch.tensor(v)) for v in summary["metrics"].values())
-    from motionclip.model.checkpoint import load_checkpoint
+    from motionclip.generation import load_model
 
-    model = load_checkpoint(tmp_path / "model.safetensors")
+    model = load_model(tmp_path / "model.safetensors")
     assert all(p.dtype == torch.float32 for p in model.parameters())  # weights stay fp32

@@ -17,9 +17,9 @@ import pytest
 from model_helpers import quick_run
 
 from motionclip.errors import MotionCLIPError
-from motionclip.model.ckpt_io import load_state
-from motionclip.model.run_state import checkpoint_step
-from motionclip.model.training import train
+from motionclip.training.ckpt_io import load_state
+from motionclip.training.run import train
+from motionclip.training.run_state import checkpoint_step
 
 
 def _model_step(run_dir: Path, name: str = "model.safetensors") -> int:
@@ -144,7 +144,7 @@ def test_dataset_without_validation_windows_trains_with_a_warning(synthetic_cach
 
 
 def _signal_at_step(monkeypatch: pytest.MonkeyPatch, signum: int, step: int) -> None:
-    from motionclip.model.lightning import MotionCLIPModule
+    from motionclip.training.lightning import MotionCLIPModule
 
     def on_train_batch_end(self, *args, **kwargs) -> None:  # noqa: ANN001, ANN002, ANN003
         if self.trainer.global_step == step:
@@ -181,7 +181,7 @@ import sys, torch
 sys.path[:0] = sys.argv[3:]
 torch.set_num_threads(1)
 from model_helpers import quick_run
-from motionclip.model.training import train
+from motionclip.training.run import train
 train(sys.argv[1], quick_run(steps=1_000_000, checkpoint_every=2), sys.argv[2], progress=False, log=lambda *_: None)
 """
 

@@ -9,7 +9,7 @@ from synthetic import skeleton, tiny_model_config
 
 from motionclip.config import ModelConfig
 from motionclip.data.motion import Motion
-from motionclip.model.autoencoder import MotionCLIP
+from motionclip.generation.text_to_motion import MotionCLIP
 from motionclip.text import MINILM_DIM
 
 

@@ -14,10 +14,10 @@ from synthetic import tiny_model_config
 
 from motionclip.config import LossConfig, ModelConfig, TrainRunConfig
 from motionclip.data.dataset import MotionDataModule
-from motionclip.model.autoencoder import MotionCLIP
-from motionclip.model.lightning import MotionCLIPModule
-from motionclip.model.losses import total_loss
-from motionclip.model.training import train
+from motionclip.generation.text_to_motion import MotionCLIP
+from motionclip.training.lightning import MotionCLIPModule
+from motionclip.training.losses import total_loss
+from motionclip.training.run import train
 
 
 def _module(cache_path: Path, loss: LossConfig | None = None, use_image: bool = False, dim: int = 384):
@@ -79,7 +79,7 @@ def test_ablation_weights_remove_terms(synthetic_cache: Path) -> None:
 
 
 def test_acceleration_term_sees_jitter_a_velocity_term_can_miss() -> None:
-    from motionclip.model.losses import LossScales, normalised_reconstruction_losses
+    from motionclip.training.losses import LossScales, normalised_reconstruction_losses
 
     t = torch.linspace(0, 2, 60)
     pos = torch.zeros(1, 60, 2, 3)
@@ -111,15 +111,15 @@ def test_acceleration_term_sees_jitter_a_velocity_term_can_miss() -> None:
 def test_fine_tuning_from_a_model_with_a_latent_bank(
     synthetic_cache: Path, tiny_checkpoint: Path, tmp_path: Path
 ) -> None:
-    from motionclip.model.checkpoint import load_checkpoint
+    from motionclip.generation import load_model
 
-    start = load_checkpoint(tiny_checkpoint)
+    start = load_model(tiny_checkpoint)
     assert start.bank_size > 0  # training stores a bank: the start model carries one
     run = quick_run(steps=2, init_from=str(tiny_checkpoint))
     messages: list[str] = []
     train(synthetic_cache, run, tmp_path, progress=False, log=messages.append)
     assert any("initialised weights" in m for m in messages)
-    tuned = load_checkpoint(tmp_path / "model.safetensors")
+    tuned = load_model(tmp_path / "model.safetensors")
     assert tuned.bank_size == start.bank_size
     # the start checkpoint is recorded by name: no folder of this machine in the header
     header = (tmp_path / "model.safetensors").read_bytes()[:100_000].decode("utf-8", "replace")
@@ -182,7 +182,7 @@ def _is_safetensors(path: Path) -> dict:
 
 
 def test_resume_continues_the_step_count(synthetic_cache: Path, tiny_checkpoint: Path, tmp_path: Path) -> None:
-    from motionclip.model.ckpt_io import META_KEY, load_state
+    from motionclip.training.ckpt_io import META_KEY, load_state
 
     run = quick_run(steps=4, checkpoint_every=2)
     first = train(synthetic_cache, run, tmp_path, progress=False, log=lambda *_: None)
@@ -216,7 +216,7 @@ def test_resume_continues_the_step_count(synthetic_cache: Path, tiny_checkpoint:
         train(synthetic_cache, run, tmp_path, resume=tmp_path / "nope.ckpt", progress=False, log=lambda *_: None)
 
     # a checkpoint of other settings is refused before the run starts: nothing in the run folder changes
-    from motionclip.model.ckpt_io import save_state
+    from motionclip.training.ckpt_io import save_state
 
     before = sorted((p.relative_to(tmp_path), p.stat().st_mtime_ns) for p in tmp_path.rglob("*") if p.is_file())
     good = load_state(ckpts / "last.ckpt")
@@ -251,7 +251,7 @@ def test_resuming_a_checkpoint_without_bank_buffers_fills_them(synthetic_cache: 
 
 
 def test_limb_velocity_term_weighs_each_joint_in_its_own_units() -> None:
-    from motionclip.model.losses import LossScales, normalised_reconstruction_losses
+    from motionclip.training.losses import LossScales, normalised_reconstruction_losses
 
     t = torch.linspace(0, 2, 60)
     pos = torch.zeros(4, 60, 4, 3)
@@ -289,7 +289,7 @@ def test_limb_velocity_term_weighs_each_joint_in_its_own_units() -> None:
 
 
 def test_limb_speed_term_ignores_phase_and_penalises_damping() -> None:
-    from motionclip.model.losses import LossScales, normalised_reconstruction_losses
+    from motionclip.training.losses import LossScales, normalised_reconstruction_losses
 
     t = torch.linspace(0, 2, 60)
     pos = torch.zeros(2, 60, 3, 3)

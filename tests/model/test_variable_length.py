@@ -14,9 +14,9 @@ from motionclip.data.dataset import LengthBatchSampler, MotionWindows
 from motionclip.data.fk import forward_kinematics
 from motionclip.data.rotations import sixd_to_matrix
 from motionclip.errors import DatasetError, MotionCLIPError
-from motionclip.model.checkpoint import load_checkpoint
-from motionclip.model.losses import LossScales, normalised_reconstruction_losses, paper_reconstruction_losses
-from motionclip.model.training import train
+from motionclip.generation import load_model
+from motionclip.training.losses import LossScales, normalised_reconstruction_losses, paper_reconstruction_losses
+from motionclip.training.run import train
 
 
 def test_sampler_gives_one_length_per_batch_and_equal_frame_budgets() -> None:
@@ -59,7 +59,7 @@ def test_long_clips_are_padded_and_masked(synthetic_cache: Path) -> None:
 
 
 def test_padding_changes_neither_the_loss_nor_the_real_frames(tiny_checkpoint: Path) -> None:
-    model = load_checkpoint(tiny_checkpoint)
+    model = load_model(tiny_checkpoint)
     g = torch.Generator().manual_seed(0)
     feats, pos = torch.randn(2, 20, model.features, generator=g), torch.randn(2, 20, 21, 3, generator=g)
     pred_f, pred_p = torch.randn(2, 20, model.features, generator=g), torch.randn(2, 20, 21, 3, generator=g)
@@ -94,7 +94,7 @@ def test_training_on_variable_length_clips(synthetic_cache: Path, tiny_checkpoin
     run.train.clip_min_frames, run.train.clip_max_frames = 10, 60
     summary = train(synthetic_cache, run, tmp_path, progress=False, log=lambda *_: None)
     assert summary["global_step"] == 3
-    model = load_checkpoint(tmp_path / "model.safetensors")
+    model = load_model(tmp_path / "model.safetensors")
     assert model.trained_frames == 60
     assert len(model.generate("a person walks", frames=50)) == 50  # one pass within the trained range
     run.train.clip_min_frames = 1

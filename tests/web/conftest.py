@@ -16,9 +16,9 @@ pytest.importorskip("httpx")
 
 @pytest.fixture(scope="session")
 def web_model(tiny_checkpoint: Path):  # noqa: ANN201
-    from motionclip.model.checkpoint import load_checkpoint
+    from motionclip.generation import load_model
 
-    return load_checkpoint(tiny_checkpoint)
+    return load_model(tiny_checkpoint)
 
 
 @pytest.fixture(scope="session")

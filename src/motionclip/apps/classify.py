@@ -27,7 +27,7 @@ from motionclip.data.io import read_motion
 from motionclip.data.labels import CONTENT_PHRASES, STYLE_PHRASES, class_prompt, style_prompt
 from motionclip.data.motion import Motion
 from motionclip.errors import MotionCLIPError
-from motionclip.model.autoencoder import MotionCLIP
+from motionclip.generation.text_to_motion import MotionCLIP
 
 LOGIT_SCALE = 100.0
 # Best class cosine below which every offered class is "far" from the motion (``far_note``).

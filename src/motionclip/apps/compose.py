@@ -340,6 +340,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     import motionclip
     from motionclip.apps.generate import generate_composed
     from motionclip.apps.vocabulary import closeness
+    from motionclip.generation.request import GenerateRequest
 
     parser = argparse.ArgumentParser(prog="python -m motionclip.apps.compose", description=main.__doc__)
     parser.add_argument("prompts", nargs="*", default=list(MEASURED_PROMPTS))
@@ -354,7 +355,7 @@ def main(argv: Sequence[str] | None = None) -> None:
 
         takes = discover("bandai-namco", args.motions).takes
     frames = max(1, round(args.seconds * model.fps))
-    motions, compositions = generate_composed(model, args.prompts, frames)
+    motions, compositions = generate_composed(model, GenerateRequest.build(args.prompts, frames))
     for prompt, motion, comp in zip(args.prompts, motions, compositions):
         print(prompt)
         if comp is None:

@@ -46,7 +46,7 @@ from motionclip.data.canonical import resample
 from motionclip.data.labels import style_prompt
 from motionclip.data.motion import Motion
 from motionclip.errors import MotionCLIPError
-from motionclip.model.autoencoder import MotionCLIP
+from motionclip.generation.text_to_motion import MotionCLIP
 
 if TYPE_CHECKING:
     from motionclip.data.rig_export import UserRig

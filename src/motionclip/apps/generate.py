@@ -14,7 +14,8 @@ from motionclip.checks import validate_prompts  # beside the text check the mode
 from motionclip.config import LIMITS, Limits
 from motionclip.data.motion import Motion
 from motionclip.errors import MotionCLIPError
-from motionclip.model.autoencoder import MotionCLIP
+from motionclip.generation.request import GenerateRequest
+from motionclip.generation.text_to_motion import MotionCLIP
 
 if TYPE_CHECKING:
     from motionclip.data.rig_export import UserRig
@@ -36,13 +37,6 @@ def duration_frames(model: MotionCLIP, frames: int | None, seconds: float | None
     return max(1, round(check_seconds(seconds) * model.fps))
 
 
-def validate_samples(samples: int, seed: int, limits: Limits = LIMITS) -> None:
-    if not 1 <= int(samples) <= limits.max_samples:
-        raise MotionCLIPError(f"samples must be between 1 and {limits.max_samples}, got {samples}")
-    if not 0 <= int(seed) < 2**63:
-        raise MotionCLIPError(f"seed must be a non-negative integer, got {seed}")
-
-
 def generate(
     model: MotionCLIP,
     texts: Sequence[str],
@@ -55,29 +49,20 @@ def generate(
     """``samples`` motions per prompt (prompt-major), reproducible by ``seed``. With ``compose``
     a prompt joining a locomotion and an upper-body action ("a person walks while waving the
     right hand") is decoded part by part and combined per body part (``apps.compose``)."""
-    return generate_composed(model, texts, frames, samples, seed, bank_weight, compose)[0]
+    request = GenerateRequest.build(texts, frames, samples, seed, bank_weight, compose)
+    return generate_composed(model, request)[0]
 
 
-def generate_composed(
-    model: MotionCLIP,
-    texts: Sequence[str],
-    frames: int | None = None,
-    samples: int = 1,
-    seed: int = 0,
-    bank_weight: float | None = None,
-    compose: bool = True,
-) -> tuple[list[Motion], list[Composition | None]]:
-    """:func:`generate`'s motions and, per prompt, what was composed (None: decoded whole)."""
-    prompts = validate_prompts(texts)
-    validate_samples(samples, seed)
-    out = model.generate(prompts, frames, samples, seed, bank_weight)
-    motions = [out] if isinstance(out, Motion) else list(out)
-    compositions: list[Composition | None] = [None] * len(prompts)
-    for i, prompt in enumerate(prompts):
-        split = split_prompt(prompt) if compose else None
+def generate_composed(model: MotionCLIP, request: GenerateRequest) -> tuple[list[Motion], list[Composition | None]]:
+    """The motions of a checked request and, per prompt, what was composed (None: decoded whole)."""
+    motions = model.run(request)
+    compositions: list[Composition | None] = [None] * len(request.prompts)
+    samples = request.samples
+    for i, prompt in enumerate(request.prompts):
+        split = split_prompt(prompt) if request.compose else None
         if split is None:
             continue
-        parts = model.generate([split.first, split.second], frames, samples, seed, bank_weight)
+        parts = model.run(request.with_prompts([split.first, split.second]))
         composed = compose_samples(split, parts[:samples], parts[samples:])
         if composed is None:
             continue
@@ -88,31 +73,29 @@ def generate_composed(
 
 def generate_to_files(
     model: MotionCLIP,
-    texts: Sequence[str],
+    request: GenerateRequest,
     out: str | Path,
-    frames: int | None = None,
     grid: bool = False,
-    samples: int = 1,
-    seed: int = 0,
-    bank_weight: float | None = None,
     log: Callable[[str], None] | None = None,
     rig: UserRig | None = None,
 ) -> list[Path]:
-    """:func:`generate` into files; ``log`` receives a ``composed: ...`` line per composed prompt;
-    ``rig`` writes motion files on the user's own rig (``outputs.load_rig``)."""
+    """A checked request's motions into files; ``log`` receives a ``composed: ...`` line per
+    composed prompt and the far-from-training notes; ``rig`` writes motion files on the user's
+    own rig (``outputs.load_rig``)."""
     from motionclip.apps.outputs import output_kind
     from motionclip.io_utils import check_output_path
 
-    prompts = validate_prompts(texts)
     output_kind(out)
     check_output_path(out)  # before generating
-    motions, compositions = generate_composed(model, prompts, frames, samples, seed, bank_weight)
+    request.frames_for(model)
+    motions, compositions = generate_composed(model, request)
+    prompts = request.prompts
     if log is not None:
         for line in [c.line() for c in compositions if c is not None] + notes(
             composed_closeness(model, prompts, compositions)
         ):
             log(line)
-    captions = [p if samples == 1 else f"{p} ({k + 1})" for p in prompts for k in range(samples)]
+    captions = [p if request.samples == 1 else f"{p} ({k + 1})" for p in prompts for k in range(request.samples)]
     return write_outputs(motions, out, captions=captions, grid=grid, rig=rig)
 
 
@@ -155,13 +138,17 @@ def composed_closeness(
 
 def generate_with_closeness(
     model: MotionCLIP,
-    texts: Sequence[str],
+    texts: Sequence[str] | GenerateRequest,
     frames: int | None = None,
     samples: int = 1,
     seed: int = 0,
     bank_weight: float | None = None,
 ) -> Generation:
-    """:func:`generate`, plus how close each prompt is to what the model was trained on."""
-    prompts = validate_prompts(texts)
-    motions, compositions = generate_composed(model, prompts, frames, samples, seed, bank_weight)
-    return Generation(motions, composed_closeness(model, prompts, compositions), compositions)
+    """:func:`generate`, plus how close each prompt is to what the model was trained on
+    (``texts`` may be an already checked :class:`GenerateRequest`, as the web server sends)."""
+    if isinstance(texts, GenerateRequest):
+        request = texts
+    else:
+        request = GenerateRequest.build(texts, frames, samples, seed, bank_weight)
+    motions, compositions = generate_composed(model, request)
+    return Generation(motions, composed_closeness(model, request.prompts, compositions), compositions)

@@ -16,7 +16,7 @@ from motionclip.apps.outputs import write_outputs
 from motionclip.apps.sources import Reading, Source, check_model, resolve
 from motionclip.config import LIMITS, Limits
 from motionclip.data.motion import Motion
-from motionclip.model.autoencoder import MotionCLIP
+from motionclip.generation.text_to_motion import MotionCLIP
 
 if TYPE_CHECKING:
     from motionclip.data.rig_export import UserRig

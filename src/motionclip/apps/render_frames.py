@@ -9,7 +9,7 @@ offline, once per dataset cache:
    the take's own bone offsets, and draw it with the project's mannequin renderer
    (:func:`motionclip.render.render_frame`, framed on that pose);
 3. embed the images with the backend's image tower, in batches;
-4. store them with :func:`motionclip.model.image_targets.write_image_embeddings` (that module
+4. store them with :func:`motionclip.training.image_targets.write_image_embeddings` (that module
    owns the file format and its reader) in ``<cache>.images-<backend>.safetensors``.
 
 Row ``i`` belongs to window ``i`` of the cache (the numbering ``MotionWindows`` uses for its
@@ -114,13 +114,13 @@ def render_frame_embeddings(
         limit: render only the first ``limit`` selected windows (benchmarks); the file is then
             not written unless ``out`` is given explicitly.
         workers: processes for rendering (1 = in this process).
-        out: output path; default :func:`motionclip.model.image_targets.image_embeddings_path`.
+        out: output path; default :func:`motionclip.training.image_targets.image_embeddings_path`.
 
     Returns a summary with the output path and render/embed timings.
     """
     from tqdm.auto import tqdm
 
-    from motionclip.model.image_targets import image_embeddings_path, write_image_embeddings
+    from motionclip.training.image_targets import image_embeddings_path, write_image_embeddings
 
     if not getattr(backend, "has_image", False):
         raise MotionCLIPError(

@@ -17,7 +17,7 @@ from motionclip.apps.outputs import MOTION_EXTS, VIDEO_EXTS, write_outputs
 from motionclip.apps.windows import encode_windows, split_indices, take_name, window_motion
 from motionclip.data.cache import MotionCache
 from motionclip.errors import MotionCLIPError
-from motionclip.model.autoencoder import MotionCLIP
+from motionclip.generation.text_to_motion import MotionCLIP
 
 FORMATS = tuple(e.lstrip(".") for e in MOTION_EXTS + VIDEO_EXTS)
 

@@ -30,7 +30,7 @@ from motionclip.data.canonical import resample
 from motionclip.data.io import MOTION_SUFFIXES, read_motion
 from motionclip.data.motion import Motion
 from motionclip.errors import MotionCLIPError
-from motionclip.model.autoencoder import MotionCLIP
+from motionclip.generation.text_to_motion import MotionCLIP
 
 
 @dataclass(frozen=True)

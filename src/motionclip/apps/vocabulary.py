@@ -48,7 +48,7 @@ import torch.nn.functional as F
 from motionclip.apps.compose import Split, split_prompt
 from motionclip.data.labels import CONTENT_PHRASES, STYLE_PHRASES, content_phrases, describe
 from motionclip.errors import MotionCLIPError
-from motionclip.model.autoencoder import MotionCLIP
+from motionclip.generation.text_to_motion import MotionCLIP
 
 # Best cosine below which a prompt is "far from every training description": the max-F1 threshold
 # of ``python -m motionclip.apps.vocabulary`` on the shipped checkpoint's vocabulary (24 contents x

@@ -15,7 +15,7 @@ from motionclip.data.motion import Motion
 from motionclip.data.rotations import sixd_to_matrix
 from motionclip.data.skeleton import Skeleton
 from motionclip.errors import DatasetError, MotionCLIPError
-from motionclip.model.autoencoder import MotionCLIP
+from motionclip.generation.text_to_motion import MotionCLIP
 
 BATCH = 256
 

@@ -2,7 +2,7 @@
 
 Every command lives in a module of this package (:mod:`.data`, :mod:`.train`, :mod:`.apps`,
 :mod:`.eval`, :mod:`.serve`, shared options in :mod:`.common`) and calls the application layer
-(``motionclip.apps``, ``motionclip.model.training`` ...), which holds the checks and the work.
+(``motionclip.apps``, ``motionclip.training.run`` ...), which holds the checks and the work.
 Importing this package is light (typer only): heavy imports happen inside the commands, so
 ``motionclip --help`` is fast.
 """

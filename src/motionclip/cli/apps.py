@@ -6,6 +6,7 @@ loaded (so mistakes fail fast), calls the application and prints. Heavy imports 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -54,38 +55,23 @@ def generate(
     backend_model: BackendModelOpt = None,
 ) -> None:
     """Text to motion."""
-    from motionclip.apps.generate import duration_frames, generate_to_files, validate_prompts, validate_samples
-    from motionclip.apps.outputs import check_output
-    from motionclip.model.autoencoder import check_bank_weight
+    from motionclip.apps.generate import duration_frames, generate_to_files
+    from motionclip.apps.outputs import check_output, load_rig
+    from motionclip.generation.request import GenerateRequest
 
-    prompts = validate_prompts(texts)
-    validate_samples(samples, seed)
-    if bank_weight is not None:  # before the model loads
-        check_bank_weight(bank_weight)
+    request = GenerateRequest.build(texts, frames, samples, seed, bank_weight)  # before the model loads
     common.check_active_quantile(active_quantile)
     check_output(out, grid)
     model = common.load_model(checkpoint, backend_model)
     common.set_active_quantile(model, active_quantile)
-    frames = duration_frames(model, frames, seconds)
-    from motionclip.apps.outputs import load_rig
-
+    if seconds is not None:
+        request = dataclasses.replace(request, frames=duration_frames(model, frames, seconds))
     user_rig = load_rig(model, rig)  # before generating
 
     def log(line: str) -> None:  # "composed: ..." and "note: ..." (a prompt far from every training description)
         err_console().print(line, markup=False, soft_wrap=True)
 
-    paths = generate_to_files(
-        model,
-        prompts,
-        out,
-        frames=frames,
-        grid=grid,
-        samples=samples,
-        seed=seed,
-        bank_weight=bank_weight,
-        log=log,
-        rig=user_rig,
-    )
+    paths = generate_to_files(model, request, out, grid=grid, log=log, rig=user_rig)
     print_paths(paths)
 
 

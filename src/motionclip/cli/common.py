@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 if TYPE_CHECKING:
-    from motionclip.model.autoencoder import MotionCLIP
+    from motionclip.generation.text_to_motion import MotionCLIP
 
 CheckpointOpt = Annotated[
     Path | None, typer.Option("--checkpoint", "-c", help="Model checkpoint (.safetensors); default: shipped.")

@@ -52,7 +52,7 @@ def eval_run(
     from motionclip.apps.eval.run import evaluate, write_report
     from motionclip.apps.generate import check_seconds
     from motionclip.data.cache import MotionCache
-    from motionclip.model.autoencoder import check_bank_weight
+    from motionclip.generation.request import check_bank_weight
 
     MotionCache.load(data).window_indices(split)
     if bank_weight is not None:

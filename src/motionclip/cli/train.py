@@ -29,7 +29,7 @@ def train(
 ) -> None:
     """Train MotionCLIP on a prepared dataset (PyTorch Lightning)."""
     from motionclip.config import load_run_config
-    from motionclip.model.training import train as run_training
+    from motionclip.training.run import train as run_training
 
     run = load_run_config(config, list(overrides or []), preset=preset)
     if devices is not None:  # checked with the rest of the run config by train()

@@ -1,7 +1,8 @@
-"""The MotionCLIP model: the auto-encoder, its checkpoints and its training.
+"""The MotionCLIP network, its configuration and its checkpoint format.
 
-``from motionclip.model import MotionCLIP, load_checkpoint, save_checkpoint`` (imported on first
-use, so that importing a submodule such as :mod:`motionclip.model.ckpt_io` stays light).
+``from motionclip.model import MotionAutoencoder, load_checkpoint, save_checkpoint`` (imported on
+first use, so that importing a submodule stays light). Text-to-motion (the latent bank, the
+draw) is :mod:`motionclip.generation`; training is :mod:`motionclip.training`.
 """
 
 from __future__ import annotations
@@ -10,11 +11,11 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from motionclip.model.autoencoder import MotionCLIP
+    from motionclip.model.autoencoder import MotionAutoencoder
     from motionclip.model.checkpoint import load_checkpoint, save_checkpoint
 
 _EXPORTS = {
-    "MotionCLIP": "motionclip.model.autoencoder",
+    "MotionAutoencoder": "motionclip.model.autoencoder",
     "load_checkpoint": "motionclip.model.checkpoint",
     "save_checkpoint": "motionclip.model.checkpoint",
 }
@@ -26,4 +27,4 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module 'motionclip.model' has no attribute {name!r}")
 
 
-__all__ = ["MotionCLIP", "load_checkpoint", "save_checkpoint"]
+__all__ = ["MotionAutoencoder", "load_checkpoint", "save_checkpoint"]

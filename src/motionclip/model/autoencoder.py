@@ -1,16 +1,23 @@
-"""The MotionCLIP auto-encoder and its user-facing API."""
+"""The MotionCLIP network: a transformer motion auto-encoder whose latent lives in a
+frozen text/image embedding space (encode, decode, normalise, FK). Text-to-motion sampling
+(the latent bank, the neighbour draw, long motions) builds on it in :mod:`motionclip.generation`;
+training in :mod:`motionclip.training`.
+
+Shapes: B = batch, T = frames, J = joints, D = latent size, F = J * 6 + 3 features per frame.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import math
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, overload
+from collections.abc import Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 import torch
 from torch import nn
 
-from motionclip.checks import check_int, check_number, check_real_tensor, check_texts
-from motionclip.config import LIMITS, GenerationConfig, ModelConfig, TransformerConfig
+from motionclip.checks import check_int, check_real_tensor, check_texts
+from motionclip.config import ModelConfig, TransformerConfig
 from motionclip.data.canonical import canonicalize, resampled_length
 from motionclip.data.fk import forward_kinematics
 from motionclip.data.motion import Motion, check_motion
@@ -24,21 +31,17 @@ if TYPE_CHECKING:
     from motionclip.text import EmbeddingBackend
 
 
-MAX_GENERATE_SECONDS = LIMITS.max_seconds
-RECENT_SEGMENTS = 3  # a long path never jumps back to one of its last 3 segments (no loops)
-
-
-def check_bank_weight(weight: float) -> float:
-    """The slerp weight between a text's embedding (0) and a training latent near it (1)."""
-    return check_number(weight, "bank weight", minimum=0.0, maximum=1.0)  # also rejects NaN
-
-
-class MotionCLIP(nn.Module):
+class MotionAutoencoder(nn.Module):
     """Transformer motion auto-encoder whose latent lives in a text/image embedding space.
 
     Frames are ``J * 6`` rotation numbers (6D, local per joint) followed by the root
     translation (3), normalised with training-set statistics stored in the model.
     """
+
+    # tensors a checkpoint of an older format version may lack: name -> newest such version
+    OPTIONAL_TENSORS: ClassVar[Mapping[str, int]] = {}
+    # tensors stored all together or not at all
+    TENSOR_GROUPS: ClassVar[tuple[tuple[str, ...], ...]] = ()
 
     # buffers (saved with the weights)
     rot_mean: torch.Tensor  # (J, 6)
@@ -46,17 +49,12 @@ class MotionCLIP(nn.Module):
     trans_mean: torch.Tensor  # (3,)
     trans_std: torch.Tensor  # (3,)
     offsets: torch.Tensor  # (J, 3) metres
-    bank_codes: torch.Tensor  # (N, D) int8
-    bank_scale: torch.Tensor  # (N,)
-    bank_take: torch.Tensor  # (N,) int32
-    bank_start: torch.Tensor  # (N,) int32
 
     def __init__(
         self,
         config: ModelConfig,
         skeleton: Skeleton,
         stats: dict[str, torch.Tensor] | None = None,
-        bank_size: int = 0,
     ) -> None:
         super().__init__()
         self.config = config  # everything but the tensors; save_checkpoint stores it whole
@@ -77,17 +75,23 @@ class MotionCLIP(nn.Module):
         for key in ("rot_mean", "rot_std", "trans_mean", "trans_std"):
             self.register_buffer(key, stats[key].float().clone())
         self.register_buffer("offsets", torch.as_tensor(skeleton.offsets, dtype=torch.float32))
-        # training-latent directions (int8 codes + row scales); empty = decode texts directly
-        self.register_buffer("bank_codes", torch.zeros(bank_size, cfg.latent_dim, dtype=torch.int8))
-        self.register_buffer("bank_scale", torch.zeros(bank_size))
-        # take id and start frame of each bank window (long motions follow takes onward)
-        self.register_buffer("bank_take", torch.zeros(bank_size, dtype=torch.int32))
-        self.register_buffer("bank_start", torch.zeros(bank_size, dtype=torch.int32))
-        # how much each bank window's limbs move (segments.activity); all 0 = not recorded
-        self.register_buffer("bank_activity", torch.zeros(bank_size))
         self._backend: EmbeddingBackend | None = None
-        self._bank_cache: tuple[torch.Tensor, torch.Tensor] | None = None
         self.meta: dict[str, Any] = {}  # the checkpoint's JSON description, once loaded
+
+    @classmethod
+    def sized_for(cls, config: ModelConfig, skeleton: Skeleton, state: dict[str, torch.Tensor]) -> Self:
+        """An empty model shaped to receive the tensors ``state`` (a checkpoint's)."""
+        return cls(config, skeleton)
+
+    @contextlib.contextmanager
+    def evaluating(self) -> Iterator[None]:
+        """Eval mode for the block, then the mode it had (inference inside a training run)."""
+        was_training = self.training
+        self.eval()
+        try:
+            yield
+        finally:
+            self.train(was_training)
 
     # -- the config, read-only (rebuild the model to change it) ----------------------------
     @property
@@ -128,10 +132,6 @@ class MotionCLIP(nn.Module):
     @property
     def latent_norm(self) -> float:
         return float(self.config.latent_norm)
-
-    @property
-    def generation(self) -> GenerationConfig:
-        return self.config.generation
 
     # -- features -----------------------------------------------------------------------
     def normalise(self, rot6d: torch.Tensor, trans: torch.Tensor) -> torch.Tensor:
@@ -240,10 +240,8 @@ class MotionCLIP(nn.Module):
         mask = torch.zeros(len(items), t, dtype=torch.bool)
         for i, (r, x, n) in enumerate(zip(rots, trs, lengths)):
             rot[i, :n], tr[i, :n], mask[i, :n] = r, x, True
-        was_training = self.training
-        self.eval()
-        z = self.encode(rot.to(device), tr.to(device), mask.to(device) if min(lengths) < t else None)
-        self.train(was_training)
+        with self.evaluating():
+            z = self.encode(rot.to(device), tr.to(device), mask.to(device) if min(lengths) < t else None)
         return z.cpu()
 
     def encode_text(self, texts: str | Sequence[str]) -> torch.Tensor:
@@ -254,107 +252,6 @@ class MotionCLIP(nn.Module):
         """(N, D) decodable latents for texts: unit text embeddings scaled to the mean
         norm of training motion latents (what the decoder was trained on)."""
         return self.encode_text(texts) * self.latent_norm
-
-    # -- latent bank (see motionclip.model.latent_bank) -----------------------------------
-    @property
-    def bank_size(self) -> int:
-        return int(self.bank_codes.shape[0])
-
-    def bank_directions(self) -> torch.Tensor:
-        """(N, D) unit training-latent directions (dequantised once, then cached)."""
-        from motionclip.model.latent_bank import dequantise
-
-        codes = self.bank_codes
-        if self._bank_cache is None or self._bank_cache[0] is not codes:
-            self._bank_cache = (codes, dequantise(codes.cpu(), self.bank_scale.cpu()))
-        return self._bank_cache[1]
-
-    def set_latent_bank(
-        self,
-        latents: torch.Tensor,
-        take: torch.Tensor | None = None,
-        start: torch.Tensor | None = None,
-        activity: torch.Tensor | None = None,
-    ) -> None:
-        """Keep the directions of (N, D) training latents for generation, with the take
-        and start frame of each window (so long motions can follow a take onward) and how
-        much its limbs move (so generation can skip the still ends of takes)."""
-        from motionclip.model.latent_bank import quantise
-
-        if latents.ndim != 2 or latents.shape[1] != self.latent_dim:
-            raise MotionCLIPError(f"bank latents must have shape (N, {self.latent_dim}), got {tuple(latents.shape)}")
-        n = latents.shape[0]
-        take = torch.full((n,), -1) if take is None else torch.as_tensor(take)
-        start = torch.full((n,), -1) if start is None else torch.as_tensor(start)
-        activity = torch.zeros(n) if activity is None else torch.as_tensor(activity).float()
-        if take.shape != (n,) or start.shape != (n,) or activity.shape != (n,):
-            raise MotionCLIPError("bank take/start/activity must have one entry per latent")
-        if not bool(torch.isfinite(activity).all()) or bool((activity < 0).any()):
-            raise MotionCLIPError("bank activity must be finite and >= 0")
-        codes, scale = quantise(latents)
-        device = self.rot_mean.device
-        self.bank_codes, self.bank_scale = codes.to(device), scale.to(device)
-        self._bank_cache = None
-        self.bank_take, self.bank_start = take.to(torch.int32).to(device), start.to(torch.int32).to(device)
-        self.bank_activity = activity.to(device)
-
-    @torch.no_grad()
-    def measure_bank_activity(self, size: int = 256) -> torch.Tensor:
-        """Decode every bank latent (as generation with bank weight 1 would) and record how
-        much its limbs move (:func:`motionclip.model.segments.activity`), for the draw."""
-        from motionclip.model.segments import activity
-
-        was_training = self.training
-        self.eval()
-        bank, out = self.bank_directions(), []
-        for s in range(0, self.bank_size, size):
-            z = (bank[s : s + size] * self.latent_norm).to(self.rot_mean.device)
-            rot, _ = self.decode_features(z, self.window)
-            out.append(activity(sixd_to_matrix(rot.float())).cpu())
-        self.train(was_training)
-        self.bank_activity = (torch.cat(out) if out else torch.zeros(0)).to(self.rot_mean.device)
-        return self.bank_activity
-
-    def _activity(self) -> torch.Tensor | None:
-        """The bank windows' limb activity for the neighbour draw (None if not recorded)."""
-        act = self.bank_activity.float().cpu()
-        return act if act.numel() and bool((act > 0).any()) else None
-
-    def _bank_weight(self, samples: int, bank_weight: float | None) -> float:
-        """The slerp weight generation uses (0 = direct text decoding), after checking the
-        arguments: ``samples`` >= 1, weight in [0, 1], several samples need a bank."""
-        check_int(samples, "samples")
-        weight = check_bank_weight(self.generation.bank_weight if bank_weight is None else bank_weight)
-        if self.bank_size == 0:
-            if samples > 1:
-                raise MotionCLIPError("this checkpoint has no latent bank, so it gives one motion per prompt")
-            return 0.0
-        return weight
-
-    def generation_latents(
-        self,
-        texts: str | Sequence[str],
-        samples: int = 1,
-        seed: int = 0,
-        bank_weight: float | None = None,
-    ) -> torch.Tensor:
-        """(N * samples, D) latents to decode for texts, prompt-major (all samples of
-        prompt 0 first). ``bank_weight`` (default: the checkpoint's) 0 = the paper's direct
-        text decoding; needs a latent bank otherwise."""
-        from motionclip.model.latent_bank import pick_neighbours, slerp
-
-        weight = self._bank_weight(samples, bank_weight)
-        text = self.text_latent(texts).float()
-        if weight == 0.0:
-            return text.repeat_interleave(samples, dim=0)
-        bank = self.bank_directions()
-        g = self.generation
-        rows = pick_neighbours(
-            text, bank, samples, g.top_k, g.temperature, seed, self._activity(), g.pool, g.active_quantile
-        )  # (N, samples)
-        near = bank[rows.flatten()]
-        z = slerp(text.repeat_interleave(samples, dim=0), near, weight)
-        return z * self.latent_norm
 
     @torch.no_grad()
     def decode(self, z: torch.Tensor, frames: int | None = None) -> list[Motion]:
@@ -367,10 +264,8 @@ class MotionCLIP(nn.Module):
             raise MotionCLIPError(f"latents must have shape (N, {self.latent_dim}), got {tuple(z.shape)}")
         if not torch.isfinite(z).all():
             raise MotionCLIPError("latents contain NaN or inf")
-        was_training = self.training
-        self.eval()
-        rot, tr = self.decode_features(z.to(self.rot_mean.device), frames)
-        self.train(was_training)
+        with self.evaluating():
+            rot, tr = self.decode_features(z.to(self.rot_mean.device), frames)
         mats = sixd_to_matrix(rot.cpu())
         return [Motion(self.skeleton, mats[i], tr[i].cpu(), self.fps) for i in range(len(z))]
 
@@ -380,111 +275,3 @@ class MotionCLIP(nn.Module):
         if frames is not None:
             check_int(frames, "frames", 1, self.cfg.max_frames)
         return self.decode(self.encode_motion(motion), frames or len(canonicalize(motion, fps=self.fps)))[0]
-
-    @overload
-    def generate(  # type: ignore[overload-overlap]  # a str is also a Sequence[str]
-        self, text: str, frames: int | None = ..., samples: int = ..., seed: int = ..., bank_weight: float | None = ...
-    ) -> Motion | list[Motion]: ...
-    @overload
-    def generate(
-        self,
-        text: Sequence[str],
-        frames: int | None = ...,
-        samples: int = ...,
-        seed: int = ...,
-        bank_weight: float | None = ...,
-    ) -> list[Motion]: ...
-    def generate(
-        self,
-        text: str | Sequence[str],
-        frames: int | None = None,
-        samples: int = 1,
-        seed: int = 0,
-        bank_weight: float | None = None,
-    ) -> Motion | list[Motion]:
-        """Text -> motion. One prompt and one sample give a Motion, otherwise a list
-        (prompt-major). Same seed, same motions; see :meth:`generation_latents`."""
-        n, samples, seed = self._check_generation(text, frames, samples, seed, bank_weight)
-        if n > max(self.window, self.trained_frames):
-            motions = self._generate_long(text, n, samples, seed, bank_weight)
-        else:
-            motions = self.decode(self.generation_latents(text, samples, seed, bank_weight), n)
-        return motions[0] if isinstance(text, str) and samples == 1 else motions
-
-    def _check_generation(
-        self, text: Any, frames: Any, samples: Any, seed: Any, bank_weight: Any
-    ) -> tuple[int, int, int]:
-        """The arguments of :meth:`generate`, before any work: texts, frames in 1..the longest
-        (:data:`MAX_GENERATE_SECONDS`; None = the window), samples >= 1, a seed in [0, 2**63),
-        a bank weight in [0, 1]. Returns frames, samples and seed as ints."""
-        check_texts(text)
-        longest = max(int(MAX_GENERATE_SECONDS * self.fps), self.window, self.trained_frames)
-        n = (
-            self.window
-            if frames is None
-            else check_int(frames, "frames", 1, longest, note=f" ({longest / self.fps:g} s)")
-        )
-        if bank_weight is not None:
-            check_bank_weight(bank_weight)
-        seed = check_int(seed, "seed", minimum=0)
-        if seed >= 2**63:
-            raise MotionCLIPError(f"seed must be below 2**63, got {seed}")
-        return n, check_int(samples, "samples"), seed
-
-    @torch.no_grad()
-    def _generate_long(
-        self, text: str | Sequence[str], frames: int, samples: int, seed: int, bank_weight: float | None
-    ) -> list[Motion]:
-        """Motions longer than the window, as overlapping blended segments (:mod:`.segments`)."""
-        from motionclip.model import segments
-        from motionclip.model.latent_bank import pick_neighbours, slerp
-
-        weight = self._bank_weight(samples, bank_weight)
-        n_seg, hop, overlap = segments.plan(frames, self.window)
-        texts = self.text_latent(text).float()
-        segs_per_path: list[list[Motion]] = []
-        if weight > 0:
-            g = self.generation
-            bank = self.bank_directions()
-            firsts = pick_neighbours(
-                texts, bank, samples, g.top_k, g.temperature, seed, self._activity(), g.pool, g.active_quantile
-            )
-            take, start = self.bank_take.cpu().tolist(), self.bank_start.cpu().tolist()
-            where = {(t, s): i for i, (t, s) in enumerate(zip(take, start))}
-            for i in range(len(texts)):
-                near = (texts[i] @ bank.T).topk(min(g.top_k, self.bank_size)).indices.tolist()
-                later = [where.get((take[r], start[r] + d)) for r in near for d in (20, 40)]
-                candidates = list(dict.fromkeys(near + [r for r in later if r is not None]))
-
-                def latent(rows: list[int], i: int = i) -> torch.Tensor:
-                    return slerp(texts[i : i + 1].expand(len(rows), -1), bank[rows], weight) * self.latent_norm
-
-                options = self.decode(latent(candidates), self.window)  # the same for every jump
-                option_rot = torch.stack([m.rotations for m in options])
-                active = segments.activity(option_rot)
-                for k in range(samples):
-                    row = int(firsts[i, k])
-                    segs = self.decode(latent([row]), self.window)
-                    used = [row]
-                    for _ in range(n_seg - 1):
-                        nxt = where.get((take[row], start[row] + hop))
-                        if nxt is not None:
-                            row = nxt
-                            segs += self.decode(latent([row]), self.window)
-                        else:
-                            allowed = segments.jump_targets(active, candidates, used[-RECENT_SEGMENTS:])
-                            j = int(allowed[segments.best_match(segs[-1].rotations, option_rot[allowed], hop, overlap)])
-                            row = candidates[j]
-                            segs.append(options[j])
-                        used.append(row)
-                    segs_per_path.append(segs)
-        else:  # no bank: every segment decodes the text itself
-            decoded = self.decode(texts.repeat_interleave(samples, dim=0), self.window)
-            segs_per_path = [[m] * n_seg for m in decoded]
-        out = []
-        for seg in segs_per_path:
-            rot, trans = segments.stitch(
-                [m.rotations for m in seg], [m.root_translation for m in seg], hop, overlap, frames
-            )
-            out.append(Motion(self.skeleton, rot, trans, self.fps))
-        return out

@@ -9,10 +9,9 @@ Normalisation statistics are buffers, stored with the weights.
 
 Loading is strict: the file must hold exactly the model's tensors, in the model's shapes. The
 only exceptions are tensors that did not exist when an older format version was written
-(:data:`OPTIONAL_BEFORE`): v1 files from before the latent bank have no ``bank_*`` tensors, and
-v1 and v2 files (e.g. shipped checkpoints from before the bank recorded it) may lack
-``bank_activity``; those get the model's empty values (no bank: texts decode directly; no
-activity: the plain draw). A v3 file that lacks any tensor is damaged and refused.
+(the model class's ``OPTIONAL_TENSORS``, e.g. the latent bank of
+:class:`motionclip.generation.MotionCLIP`); those get the model's empty values. A file of the
+current version that lacks any tensor is damaged and refused.
 """
 
 from __future__ import annotations
@@ -21,7 +20,7 @@ import contextlib
 import os
 from importlib import resources
 from pathlib import Path, PurePath
-from typing import Any, NoReturn, TypeGuard
+from typing import Any, NoReturn, TypeGuard, TypeVar
 
 import torch
 from safetensors import SafetensorError
@@ -30,15 +29,13 @@ from safetensors.torch import load_file
 from motionclip.config import BODIES, ModelConfig, from_dict, to_dict, validate_generation_config, validate_model_config
 from motionclip.data.skeleton import Skeleton
 from motionclip.errors import CheckpointError, MotionCLIPError, one_line
-from motionclip.model.autoencoder import MotionCLIP
+from motionclip.model.autoencoder import MotionAutoencoder
 from motionclip.tagged import MODEL_CHECKPOINT, read_tagged, write_tagged
 
+M = TypeVar("M", bound=MotionAutoencoder)
 FORMAT = MODEL_CHECKPOINT.tag
 KNOWN_BACKENDS = ("minilm", "clip")  # the registry's names (motionclip.text.BACKENDS)
 SHIPPED_NAME = "motionclip-minilm.safetensors"
-BANK = ("bank_codes", "bank_scale", "bank_take", "bank_start")  # the latent bank (stored together)
-# tensors a file of an older format version may lack, by the newest version that may lack them
-OPTIONAL_BEFORE = {"bank_activity": 2, **{name: 1 for name in BANK}}
 
 
 def shipped_checkpoint() -> Path:
@@ -47,10 +44,10 @@ def shipped_checkpoint() -> Path:
 
 
 def save_checkpoint(
-    model: MotionCLIP, path: str | Path, extra: dict[str, Any] | None = None, half: bool = False
+    model: MotionAutoencoder, path: str | Path, extra: dict[str, Any] | None = None, half: bool = False
 ) -> Path:
     """Write ``model`` to ``path`` atomically; ``half`` stores float weights as fp16."""
-    from motionclip import __version__
+    from motionclip._version import __version__
 
     meta: dict[str, Any] = {
         "code_version": __version__,
@@ -102,7 +99,9 @@ def read_metadata(path: str | Path) -> dict[str, Any]:
     return meta
 
 
-def replace_metadata(path: str | Path, meta: dict[str, Any]) -> Path:
+def replace_metadata(
+    path: str | Path, meta: dict[str, Any], model_class: type[MotionAutoencoder] = MotionAutoencoder
+) -> Path:
     """Give the checkpoint at ``path`` the JSON description ``meta`` (its ``format`` tag, else the
     current format), leaving every tensor as it is: e.g. to drop a field from a shipped file.
 
@@ -124,7 +123,7 @@ def replace_metadata(path: str | Path, meta: dict[str, Any]) -> Path:
         if changed or again.keys() != tensors.keys():
             raise CheckpointError(f"{p}: rewriting the header changed tensor {(changed or ['(names)'])[0]!r}")
         try:
-            load_checkpoint(tmp)
+            load_checkpoint(tmp, model_class=model_class)
         except CheckpointError as exc:  # named as the file it was meant to become
             raise CheckpointError(str(exc).replace(str(tmp), str(p))) from None
     return p
@@ -140,9 +139,13 @@ def _same_bytes(a: torch.Tensor, b: torch.Tensor) -> bool:
 
 
 def load_checkpoint(
-    path: str | Path | None = None, device: str = "cpu", backend_model: str | None = None
-) -> MotionCLIP:
-    """Load a checkpoint into a ready (eval mode) :class:`MotionCLIP`; None = shipped.
+    path: str | Path | None = None,
+    device: str = "cpu",
+    backend_model: str | None = None,
+    model_class: type[M] = MotionAutoencoder,  # type: ignore[assignment]
+) -> M:
+    """Load a checkpoint into a ready (eval mode) ``model_class``; None = shipped
+    (:func:`motionclip.generation.load_model` loads the text-to-motion model).
 
     ``backend_model`` overrides where the text backend's weights are (a CLIP directory or hub
     id), e.g. when the checkpoint came from another machine."""
@@ -166,11 +169,10 @@ def load_checkpoint(
         validate_generation_config(config.generation)
         config.backend_model = resolve_backend_model(config.backend_model, relative, p, backend_model)
         skeleton = Skeleton.from_dict(meta["skeleton"])
-        bank_size = int(state["bank_codes"].shape[0]) if state.get("bank_codes") is not None else 0
-        model = MotionCLIP(config, skeleton, bank_size=bank_size)
+        model = model_class.sized_for(config, skeleton, state)
     except (KeyError, RuntimeError, TypeError, ValueError, AttributeError, IndexError, MotionCLIPError) as exc:
         raise CheckpointError(f"{p}: checkpoint does not match the model ({one_line(exc)})") from None
-    state = _complete_state(state, model.state_dict(), version, p)
+    state = _complete_state(state, model, version, p)
     try:
         model.load_state_dict(state, strict=True, assign=True)
     except (RuntimeError, TypeError, ValueError) as exc:  # every name and shape was checked: not expected
@@ -183,11 +185,12 @@ def load_checkpoint(
 
 
 def _complete_state(
-    state: dict[str, torch.Tensor], expected: dict[str, torch.Tensor], version: int, p: Path
+    state: dict[str, torch.Tensor], model: MotionAutoencoder, version: int, p: Path
 ) -> dict[str, torch.Tensor]:
-    """``state`` checked against the model's own ``expected`` tensors: the same names (except the
-    tensors ``version`` predates, which get the model's empty values), shapes and kinds of number;
+    """``state`` checked against the model's own tensors: the same names (except the tensors
+    ``version`` predates, which get the model's empty values), shapes and kinds of number;
     floating tensors come back as float32. Every refusal names the tensor."""
+    expected = model.state_dict()
 
     def fail(what: str) -> NoReturn:
         raise CheckpointError(f"{p}: checkpoint does not match the model: {what}")
@@ -196,9 +199,10 @@ def _complete_state(
         shown = ", ".join(repr(k) for k in keys[:3])
         return shown + (f" and {len(keys) - 3} more" if len(keys) > 3 else "")
 
-    optional = {k for k, newest in OPTIONAL_BEFORE.items() if version <= newest}
-    if any(k in state for k in BANK):  # a bank is stored whole or not at all
-        optional -= set(BANK)
+    optional = {k for k, newest in model.OPTIONAL_TENSORS.items() if version <= newest}
+    for group in model.TENSOR_GROUPS:  # stored whole or not at all
+        if any(k in state for k in group):
+            optional -= set(group)
     missing = [k for k in expected if k not in state and k not in optional]
     if missing:
         fail(f"missing tensor{'s' if len(missing) > 1 else ''} {names(missing)}")

@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from motionclip.errors import MotionCLIPError
-from motionclip.model.autoencoder import MotionCLIP
+from motionclip.generation.text_to_motion import MotionCLIP
 from motionclip.web import schemas
 from motionclip.web.limits import DEFAULT_LIMITS, ServingLimits
 from motionclip.web.middleware import AdmissionLimit, BodySizeLimit
@@ -28,9 +28,9 @@ _INLINE_SCRIPT = re.compile(r"<script type=\"importmap\">(.*?)</script>", re.S)
 def _load_model(model_or_checkpoint: MotionCLIP | str | Path | None, backend_model: str | None = None) -> MotionCLIP:
     if isinstance(model_or_checkpoint, MotionCLIP):
         return model_or_checkpoint
-    from motionclip.model.checkpoint import load_checkpoint
+    from motionclip.generation import load_model
 
-    return load_checkpoint(model_or_checkpoint, backend_model=backend_model)
+    return load_model(model_or_checkpoint, backend_model=backend_model)
 
 
 def _page() -> tuple[str, str]:
@@ -247,6 +247,6 @@ def _attachment(body: bytes, media_type: str, filename: str) -> Response:
 
 
 def _version() -> str:
-    from motionclip import __version__
+    from motionclip._version import __version__
 
     return __version__

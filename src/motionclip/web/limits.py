@@ -16,6 +16,7 @@ class ServingLimits(Limits):
     max_steps: int = 12
     max_classes: int = 50
     max_frames: int = 300
+    max_seed: int = 2**31 - 1  # JSON clients (JavaScript) hold integers exactly only to 2**53
     default_frames: int = 60
     max_upload_bytes: int = 2 * 1024 * 1024
     max_upload_inflated_bytes: int = 32 * 1024 * 1024

@@ -34,7 +34,8 @@ from motionclip.data.bvh import bvh_text, read_bvh
 from motionclip.data.canonical import resampled_length
 from motionclip.data.motion import Motion
 from motionclip.errors import MotionCLIPError
-from motionclip.model.autoencoder import MotionCLIP
+from motionclip.generation.request import GenerateRequest
+from motionclip.generation.text_to_motion import MotionCLIP
 from motionclip.web.limits import DEFAULT_LIMITS, ServingLimits
 from motionclip.web.mannequin import mannequin_spec
 
@@ -56,9 +57,7 @@ class Generated:
 class _Job:
     """One waiting text-to-motion request."""
 
-    text: str
-    frames: int
-    seed: int = 0
+    request: GenerateRequest  # one prompt, checked
     done: bool = False
     result: Generated | None = None
     error: BaseException | None = None
@@ -115,13 +114,9 @@ class MotionService:
         """Text to motion as ``motionclip generate`` makes it (compositions included), with the
         prompt's far-from-training note and ``composed`` line; concurrent calls are batched
         (see the module docstring)."""
-        from motionclip.checks import validate_prompts
-
-        if not 0 <= int(seed) < 2**31:
-            raise MotionCLIPError(f"seed must be between 0 and {2**31 - 1}, got {seed}")
         # checked here, not in the batch: a request the server refuses never joins other requests
-        (prompt,) = validate_prompts([text], self.limits)
-        job = _Job(prompt, self._check_frames(frames), int(seed))
+        request = GenerateRequest.build([text], self._check_frames(frames), 1, seed, limits=self.limits)
+        job = _Job(request)
         with self._pending_lock:
             self._pending.append(job)
         with self._lock:
@@ -139,12 +134,13 @@ class MotionService:
         self.requests += len(jobs)
         groups: dict[tuple[int, int], list[_Job]] = {}
         for job in jobs:
-            groups.setdefault((job.frames, job.seed), []).append(job)
-        for (frames, seed), group in groups.items():
+            groups.setdefault((job.request.frames or 0, job.request.seed), []).append(job)
+        for group in groups.values():
             try:
-                results = self._generate_texts(list(dict.fromkeys(j.text for j in group)), frames, seed)
+                texts = list(dict.fromkeys(j.request.prompts[0] for j in group))
+                results = self._generate_texts(group[0].request.with_prompts(texts, compose=True))
                 for job in group:
-                    result = results[job.text]
+                    result = results[job.request.prompts[0]]
                     if isinstance(result, BaseException):
                         job.error = result
                     else:
@@ -156,20 +152,24 @@ class MotionService:
                 for job in group:
                     job.done = True
 
-    def _generate_texts(self, texts: list[str], frames: int, seed: int) -> dict[str, Generated | Exception]:
-        """Each text's generation, by the application layer, all in one call; should that call
-        fail, each text alone, so that one prompt's error is never another request's."""
+    def _generate_texts(self, request: GenerateRequest) -> dict[str, Generated | Exception]:
+        """Each prompt's generation, by the application layer, all in one call; should that call
+        fail, each prompt alone, so that one prompt's error is never another request's."""
         from motionclip.apps.generate import generate_with_closeness
 
         try:
-            out = generate_with_closeness(self.model, texts, frames, samples=1, seed=seed)
+            out = generate_with_closeness(self.model, request)
         except Exception as exc:
-            if len(texts) == 1:
-                return {texts[0]: exc}
-            return {t: r for text in texts for t, r in self._generate_texts([text], frames, seed).items()}
+            if len(request.prompts) == 1:
+                return {request.prompts[0]: exc}
+            return {
+                t: r for p in request.prompts for t, r in self._generate_texts(request.with_prompts([p], True)).items()
+            }
         return {
             text: Generated(motion, near.note, None if comp is None else comp.line())
-            for text, motion, near, comp in zip(texts, out.motions, out.closeness, out.compositions, strict=True)
+            for text, motion, near, comp in zip(
+                request.prompts, out.motions, out.closeness, out.compositions, strict=True
+            )
         }
 
     # The operations below are the application layer's (``motionclip.apps``), called with

@@ -22,7 +22,7 @@ import torch.nn.functional as F
 from motionclip.apps.windows import encode_windows, split_indices
 from motionclip.data.cache import MotionCache
 from motionclip.errors import MotionCLIPError
-from motionclip.model.autoencoder import MotionCLIP
+from motionclip.generation.text_to_motion import MotionCLIP
 
 PAPER = {"top1": 0.409, "top5": 0.577}
 

@@ -31,7 +31,7 @@ import torch
 from motionclip.apps.eval.judge import Judge
 from motionclip.apps.eval.prompts import Prompt
 from motionclip.data.cache import MotionCache
-from motionclip.model.autoencoder import MotionCLIP
+from motionclip.generation.text_to_motion import MotionCLIP
 
 DIVERSITY_PAIRS = 200
 MULTIMODALITY_PAIRS = 20

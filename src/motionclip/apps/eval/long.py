@@ -20,8 +20,8 @@ import torch
 
 from motionclip.apps.eval import realism
 from motionclip.data.cache import MotionCache
-from motionclip.model import segments
-from motionclip.model.autoencoder import MotionCLIP
+from motionclip.generation import segments
+from motionclip.generation.text_to_motion import MotionCLIP
 
 
 def real_limb_speed(cache: MotionCache, content: str, split: str = "test") -> float | None:

@@ -30,7 +30,7 @@ import torch.nn.functional as F
 from motionclip.data.cache import MotionCache
 from motionclip.data.labels import class_prompt, style_prompt
 from motionclip.data.rotations import sixd_to_matrix
-from motionclip.model.autoencoder import MotionCLIP
+from motionclip.generation.text_to_motion import MotionCLIP
 
 RECALL_KS = (1, 5, 10)
 

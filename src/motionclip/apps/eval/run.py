@@ -30,8 +30,8 @@ from motionclip.apps.eval import metrics
 from motionclip.apps.windows import encode_windows, split_indices
 from motionclip.data.cache import MotionCache
 from motionclip.errors import MotionCLIPError
+from motionclip.generation.text_to_motion import MotionCLIP
 from motionclip.io_utils import atomic_write_text
-from motionclip.model.autoencoder import MotionCLIP
 
 FORMAT = "motionclip-eval-v1"
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from motionclip.config import TrainRunConfig, from_dict, load_run_config, to_dict
 from motionclip.errors import MotionCLIPError
-from motionclip.model.autoencoder import MotionCLIP
+from motionclip.generation.text_to_motion import MotionCLIP
 
 
 def budget_config(
@@ -69,8 +69,8 @@ def train_or_load(
     log: Callable[[str], Any] = print,
 ) -> tuple[MotionCLIP, bool]:
     """The model of ``folder`` (trained now unless an identical run is already there)."""
-    from motionclip.model.checkpoint import load_checkpoint
-    from motionclip.model.training import train
+    from motionclip.generation import load_model
+    from motionclip.training.run import train
 
     folder = Path(folder)
     model_path, summary_path = folder / "model.safetensors", folder / "summary.json"
@@ -85,6 +85,6 @@ def train_or_load(
         log(f"reusing {model_path}")
     else:
         train(data, run, folder, progress=progress, backend=backend, log=log)
-    model = load_checkpoint(model_path)
+    model = load_model(model_path)
     model.set_backend(backend)
     return model, reused

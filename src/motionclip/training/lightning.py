@@ -10,8 +10,8 @@ import torch
 import torch.nn.functional as F
 
 from motionclip.config import TrainRunConfig
-from motionclip.model.autoencoder import MotionCLIP
-from motionclip.model.losses import (
+from motionclip.generation.text_to_motion import MotionCLIP
+from motionclip.training.losses import (
     LossScales,
     contrastive_loss,
     cosine_distance,

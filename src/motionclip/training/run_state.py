@@ -34,7 +34,7 @@ def clean_stale_temps(out: Path) -> tuple[int, int]:
 
 def checkpoint_step(path: str | Path) -> int | None:
     """global_step of a training checkpoint from its JSON header (None if unreadable)."""
-    from motionclip.model.ckpt_io import state_header
+    from motionclip.training.ckpt_io import state_header
 
     try:
         return int(state_header(path)["__map__"]["global_step"])

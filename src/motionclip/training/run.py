@@ -19,15 +19,15 @@ from motionclip.config import ModelConfig, TrainConfig, TrainRunConfig, to_dict,
 from motionclip.data.dataset import MotionDataModule
 from motionclip.data.labels import class_prompt
 from motionclip.errors import MotionCLIPError, one_line
+from motionclip.generation.text_to_motion import MotionCLIP
 from motionclip.io_utils import atomic_write_text, check_output_path
-from motionclip.model.autoencoder import MotionCLIP
 from motionclip.model.checkpoint import save_checkpoint
-from motionclip.model.ckpt_io import SafetensorsCheckpointIO, StateSummary, check_state
-from motionclip.model.image_targets import load_image_embeddings
-from motionclip.model.lightning import MotionCLIPModule
-from motionclip.model.losses import LossScales
-from motionclip.model.precision import resolve_precision
-from motionclip.model.run_state import (
+from motionclip.training.ckpt_io import SafetensorsCheckpointIO, StateSummary, check_state
+from motionclip.training.image_targets import load_image_embeddings
+from motionclip.training.lightning import MotionCLIPModule
+from motionclip.training.losses import LossScales
+from motionclip.training.precision import resolve_precision
+from motionclip.training.run_state import (
     SessionTimer,
     StopCheckpoint,
     clean_stale_temps,
@@ -339,9 +339,9 @@ def _init_weights(model: MotionCLIP, init_from: str) -> None:
     bank describes its own latents, and this run stores a new one), and so are its
     normalisation statistics and skeleton offsets: they describe its own training data,
     which may differ (another dataset, or the canonical body instead of the files' rig)."""
-    from motionclip.model.checkpoint import load_checkpoint
+    from motionclip.generation import load_model
 
-    start = load_checkpoint(init_from)
+    start = load_model(init_from)
     if start.latent_dim != model.latent_dim or not start.skeleton.same_topology(model.skeleton):
         raise MotionCLIPError(f"{init_from}: latent size or skeleton differs from this run")
     data_tensors = ("rot_mean", "rot_std", "trans_mean", "trans_std", "offsets")
