@@ -29,9 +29,9 @@ from pathlib import Path
 import torch
 
 import motionclip
-from motionclip.config import ModelConfig, TransformerConfig
 from motionclip.generation.text_to_motion import MotionCLIP
 from motionclip.model.checkpoint import save_checkpoint, shipped_checkpoint
+from motionclip.model.config import ModelConfig, TransformerConfig
 
 
 def _pct(values: list[float], q: float) -> float:

@@ -49,9 +49,9 @@ def load_model(checkpoint: str | None):  # noqa: ANN201
         return load_model(checkpoint), checkpoint
     if shipped_checkpoint().exists():
         return load_model(None), str(shipped_checkpoint())
-    from motionclip.config import ModelConfig, TransformerConfig
     from motionclip.data.skeleton import Skeleton
     from motionclip.generation.text_to_motion import MotionCLIP
+    from motionclip.model.config import ModelConfig, TransformerConfig
 
     names = ("Hips", "Spine", "Chest", "Neck", "Head", "UpperArm_L", "LowerArm_L", "Hand_L",
              "UpperArm_R", "LowerArm_R", "Hand_R", "UpperLeg_L", "LowerLeg_L", "Foot_L",

@@ -31,9 +31,11 @@ from pathlib import Path
 
 import torch
 
-from motionclip.config import PRESETS, ModelConfig, TrainRunConfig, apply_overrides
+from motionclip.config import apply_overrides
 from motionclip.data.dataset import MotionDataModule, collate_batch
 from motionclip.generation.text_to_motion import MotionCLIP
+from motionclip.model.config import ModelConfig
+from motionclip.training.config import PRESETS, TrainRunConfig
 from motionclip.training.lightning import MotionCLIPModule
 from motionclip.training.losses import total_loss
 from motionclip.training.precision import resolve_precision
@@ -70,7 +72,7 @@ def synthetic_cache() -> Path:
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
     from synthetic import write_bandai_like
 
-    from motionclip.config import DataConfig
+    from motionclip.data.config import DataConfig
     from motionclip.data.prepare import prepare_dataset
 
     root = Path(tempfile.mkdtemp(prefix="bench-train-"))

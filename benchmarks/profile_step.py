@@ -15,9 +15,11 @@ import argparse
 import torch
 from torch.profiler import ProfilerActivity, profile
 
-from motionclip.config import PRESETS, ModelConfig, TrainRunConfig, apply_overrides
+from motionclip.config import apply_overrides
 from motionclip.data.dataset import MotionDataModule
 from motionclip.generation.text_to_motion import MotionCLIP
+from motionclip.model.config import ModelConfig
+from motionclip.training.config import PRESETS, TrainRunConfig
 from motionclip.training.lightning import MotionCLIPModule
 from motionclip.training.losses import total_loss
 from motionclip.training.precision import resolve_precision

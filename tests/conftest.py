@@ -26,7 +26,7 @@ def synthetic_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def synthetic_cache(synthetic_root: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from motionclip.config import DataConfig
+    from motionclip.data.config import DataConfig
     from motionclip.data.prepare import prepare_dataset
 
     out = tmp_path_factory.mktemp("cache") / "synthetic.safetensors"
@@ -47,7 +47,7 @@ def tiny_checkpoint(synthetic_cache: Path, tmp_path_factory: pytest.TempPathFact
 
     from synthetic import tiny_model_config
 
-    from motionclip.config import TrainRunConfig
+    from motionclip.training.config import TrainRunConfig
     from motionclip.training.run import train
 
     os.environ["MOTIONCLIP_CACHE_DIR"] = str(embedding_cache_dir)

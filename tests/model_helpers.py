@@ -7,7 +7,7 @@ from pathlib import Path
 
 import torch
 
-from motionclip.config import TrainRunConfig
+from motionclip.training.config import TrainRunConfig
 
 
 def quick_run(steps: int = 2, **train_kw):

@@ -14,10 +14,10 @@ import numpy as np
 import roma
 import torch
 
-from motionclip.config import TransformerConfig
 from motionclip.data.bvh import write_bvh
 from motionclip.data.motion import Motion
 from motionclip.data.skeleton import Skeleton
+from motionclip.model.config import TransformerConfig
 
 NAMES = (
     "Hips", "Spine", "Chest", "Neck", "Head",

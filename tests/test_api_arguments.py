@@ -17,9 +17,10 @@ from synthetic import make_motion, skeleton, tiny_model_config
 
 import motionclip
 from motionclip import Motion, canonicalize, read_bvh, read_npz, resample, write_bvh, write_npz
-from motionclip.config import LIMITS, ModelConfig
 from motionclip.errors import CheckpointError, MotionCLIPError, MotionFormatError
 from motionclip.generation.text_to_motion import MotionCLIP
+from motionclip.limits import LIMITS
+from motionclip.model.config import ModelConfig
 
 
 class _Backend:

@@ -8,8 +8,8 @@ import sys
 
 import pytest
 
-from motionclip.config import LIMITS, Limits
 from motionclip.errors import MotionCLIPError
+from motionclip.limits import LIMITS, Limits
 
 COMMANDS = ("data", "train", "generate", "render", "serve", "interpolate", "edit", "classify", "retrieve", "eval")
 

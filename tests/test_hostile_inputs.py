@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from motionclip.config import TrainRunConfig, apply_overrides, validate_run_config
+from motionclip.config import apply_overrides
 from motionclip.data.bvh import read_bvh
 from motionclip.errors import MotionCLIPError
+from motionclip.training.config import TrainRunConfig, validate_run_config
 
 
 def test_corrupt_gzip_and_special_files(tmp_path: Path) -> None:
@@ -125,7 +126,7 @@ def test_bad_output_paths_fail_before_work(tmp_path: Path, tiny_checkpoint: Path
 
 @pytest.mark.parametrize("fps", [0.0, float("nan"), -30.0])
 def test_prepare_rejects_bad_fps_before_reading(fps: float, tmp_path: Path) -> None:
-    from motionclip.config import DataConfig
+    from motionclip.data.config import DataConfig
     from motionclip.data.prepare import prepare_dataset
 
     with pytest.raises(MotionCLIPError, match="fps"):
@@ -135,7 +136,7 @@ def test_prepare_rejects_bad_fps_before_reading(fps: float, tmp_path: Path) -> N
 def test_one_corrupt_take_is_reported_not_fatal(synthetic_root: Path, tmp_path: Path) -> None:
     import shutil
 
-    from motionclip.config import DataConfig
+    from motionclip.data.config import DataConfig
     from motionclip.data.prepare import prepare_dataset
 
     root = tmp_path / "data"
@@ -158,7 +159,8 @@ def test_one_corrupt_take_is_reported_not_fatal(synthetic_root: Path, tmp_path: 
     ],
 )
 def test_config_values_of_the_wrong_type_are_one_line_errors(section: dict, value, message: str) -> None:  # noqa: ANN001
-    from motionclip.config import ModelConfig, TransformerConfig, from_dict
+    from motionclip.config import from_dict
+    from motionclip.model.config import ModelConfig, TransformerConfig
 
     with pytest.raises(MotionCLIPError, match=message):
         from_dict(TransformerConfig, section)
@@ -167,7 +169,8 @@ def test_config_values_of_the_wrong_type_are_one_line_errors(section: dict, valu
 
 
 def test_config_text_values_are_parsed_like_overrides() -> None:
-    from motionclip.config import TrainConfig, from_dict
+    from motionclip.config import from_dict
+    from motionclip.training.config import TrainConfig
 
     assert from_dict(TrainConfig, {"lr": "1e-3", "batch_size": "16"}).lr == 1e-3  # YAML reads 1e-3 as text
 
@@ -197,7 +200,7 @@ def test_model_settings_checked_at_checkpoint_load(tiny_checkpoint: Path, tmp_pa
 
 
 def test_prepare_removes_the_temporary_of_a_killed_run(synthetic_root: Path, tmp_path: Path) -> None:
-    from motionclip.config import DataConfig
+    from motionclip.data.config import DataConfig
     from motionclip.data.prepare import prepare_dataset
 
     out = tmp_path / "cache.safetensors"

@@ -22,7 +22,7 @@ import torch
 from motionclip.errors import MotionCLIPError
 
 if TYPE_CHECKING:  # motionclip.config (and YAML) load on first use: ``import motionclip`` stays light
-    from motionclip.config import Limits
+    from motionclip.limits import Limits
 
 ErrorType = type[MotionCLIPError]
 
@@ -137,7 +137,7 @@ def check_real_tensor(value: Any, name: str, error: ErrorType = MotionCLIPError)
 
 
 def _limits(limits: Limits | None) -> Limits:
-    from motionclip.config import LIMITS
+    from motionclip.limits import LIMITS
 
     return LIMITS if limits is None else limits
 
@@ -145,7 +145,7 @@ def _limits(limits: Limits | None) -> Limits:
 def check_text(text: Any, name: str, limits: Limits | None = None, error: ErrorType = MotionCLIPError) -> str:
     """A text for the embedding backend: a string of valid Unicode without control characters
     (tab, newline and other whitespace are fine) and at most ``max_text_chars`` long (of
-    ``limits``, default :data:`motionclip.config.LIMITS`). Emptiness is the backend's to report."""
+    ``limits``, default :data:`motionclip.limits.LIMITS`). Emptiness is the backend's to report."""
     check_str(text, name, error)
     most = _limits(limits).max_text_chars
     if len(text) > most:

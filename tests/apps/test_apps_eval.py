@@ -220,7 +220,7 @@ def test_ablation_and_seeds(synthetic_cache, tmp_path, embedding_cache_dir) -> N
 
 def test_study_config_applies_the_preset_before_overrides() -> None:
     from motionclip.apps.eval.runs import budget_config
-    from motionclip.config import PRESETS
+    from motionclip.training.config import PRESETS
 
     run = budget_config(["loss.text=0"], 7, ["train.seed=2"], preset="shipped")
     assert "loss.limb_speed=20" in PRESETS["shipped"] and run.loss.limb_speed == 20
@@ -231,7 +231,7 @@ def test_study_config_applies_the_preset_before_overrides() -> None:
 
 def test_eval_refuses_a_cache_on_another_body(model, synthetic_root, judge_file, tmp_path) -> None:
     """A canonical-body model scored on a cache of the files' own rig (or the reverse) would be noise."""
-    from motionclip.config import DataConfig
+    from motionclip.data.config import DataConfig
     from motionclip.data.prepare import prepare_dataset
 
     rig_cache = tmp_path / "rig.safetensors"

@@ -16,11 +16,11 @@ from amass_samples import (
     write_humanml3d_fixture,
 )
 
-from motionclip.config import DataConfig
 from motionclip.data.amass import SMPL_NAMES, load_body_model, read_amass
 from motionclip.data.body import CANONICAL_BODY
 from motionclip.data.body import NAMES as BODY_NAMES
 from motionclip.data.cache import MotionCache
+from motionclip.data.config import DataConfig
 from motionclip.data.prepare import prepare_dataset
 from motionclip.data.sources import SourceOptions, discover
 from motionclip.errors import MotionCLIPError
@@ -198,7 +198,7 @@ def test_humanml3d_bad_caption_line(tmp_path: Path) -> None:
 def _tiny_train(cache: Path, out: Path) -> Path:
     from synthetic import tiny_model_config
 
-    from motionclip.config import TrainRunConfig
+    from motionclip.training.config import TrainRunConfig
     from motionclip.training.run import train
 
     run = TrainRunConfig()

@@ -11,9 +11,9 @@ from byod_samples import ACTIONS, MIXAMO, mixamo_motion, to_z_up, write_bvh_fold
 from typer.testing import CliRunner
 
 from motionclip.cli import app
-from motionclip.config import DataConfig
 from motionclip.data.bvh import read_bvh, write_bvh
 from motionclip.data.cache import MotionCache
+from motionclip.data.config import DataConfig
 from motionclip.data.prepare import prepare_dataset
 from motionclip.data.sources import SourceOptions, discover
 from motionclip.data.up_axis import detect_up, to_y_up

@@ -13,9 +13,9 @@ import torch
 from safetensors.torch import load_file
 from synthetic import ACTIONS, STYLES, make_motion
 
-from motionclip.config import DataConfig
 from motionclip.data.bvh import write_bvh
 from motionclip.data.cache import MotionCache
+from motionclip.data.config import DataConfig
 from motionclip.data.labels import CONTENT_PHRASES, describe
 from motionclip.data.prepare import assign_splits, prepare_dataset
 from motionclip.data.sources import Take, discover

@@ -12,10 +12,10 @@ import numpy as np
 import pytest
 import torch
 
-from motionclip.config import DataConfig
 from motionclip.data.bvh import read_bvh, write_bvh
 from motionclip.data.cache import MotionCache
 from motionclip.data.canonical import canonicalize, facing_direction
+from motionclip.data.config import DataConfig
 from motionclip.data.labels import CONTENT_PHRASES, STYLE_PHRASES
 from motionclip.data.prepare import assign_splits, prepare_dataset
 from motionclip.data.sources import discover

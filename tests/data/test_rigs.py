@@ -234,7 +234,7 @@ def test_no_usable_takes_says_why(tmp_path: Path) -> None:
 
 
 def test_bad_units_and_body_options_fail_before_reading(tmp_path: Path) -> None:
-    from motionclip.config import DataConfig
+    from motionclip.data.config import DataConfig
 
     root = tmp_path / "takes"
     root.mkdir()

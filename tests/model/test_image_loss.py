@@ -82,7 +82,7 @@ def test_training_logs_a_nonzero_image_loss(
     out = tmp_path / "run"
     args = ["train", "--data", str(clip_cache), "--out", str(out), "--no-progress", "backend=clip"]
     tiny = ["model.num_layers=1", "model.ff_size=64", "train.batch_size=8", "train.log_every=1", "train.max_steps=3"]
-    result = runner.invoke(app, [*args, f"clip_model={tiny_clip_dir}", *tiny])
+    result = runner.invoke(app, [*args, f"backend_model={tiny_clip_dir}", *tiny])
     assert result.exit_code == 0, result.output + repr(result.exception)
     image = logged_values(out, "train/image")
     assert len(image) == 3 and all(v > 0 for v in image), image
@@ -98,7 +98,7 @@ def test_loss_image_zero_skips_it(rendered: Path, clip_cache: Path, tiny_clip_di
     from motionclip.text import get_backend
 
     run = quick_run(steps=2)
-    run.backend, run.clip_model = "clip", str(tiny_clip_dir)
+    run.backend, run.backend_model = "clip", str(tiny_clip_dir)
     run.loss.image = 0.0
     summary = train(clip_cache, run, tmp_path / "a", progress=False, log=lambda *_: None)
     assert "train/image" not in summary["metrics"]
@@ -111,7 +111,7 @@ def test_image_loss_needs_the_rendered_file(synthetic_cache: Path, tiny_clip_dir
     data = tmp_path / "fresh.safetensors"
     data.write_bytes(synthetic_cache.read_bytes())
     run = quick_run(steps=1)
-    run.backend, run.clip_model = "clip", str(tiny_clip_dir)
+    run.backend, run.backend_model = "clip", str(tiny_clip_dir)
     with pytest.raises(MotionCLIPError, match="render-frames"):
         train(data, run, tmp_path / "run", progress=False, log=lambda *_: None)
     # a file for another model size is refused with a clear message

@@ -153,7 +153,7 @@ def test_checkpoint_without_bank_activity_draws_from_every_neighbour(tiny_checkp
     ],
 )
 def test_generation_settings_out_of_range_are_refused(field: str, value: float, message: str) -> None:
-    from motionclip.config import GenerationConfig, validate_generation_config
+    from motionclip.model.config import GenerationConfig, validate_generation_config
 
     validate_generation_config(GenerationConfig())
     with pytest.raises(MotionCLIPError, match=message):

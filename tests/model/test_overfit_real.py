@@ -15,11 +15,13 @@ from pathlib import Path
 import pytest
 import torch
 
-from motionclip.config import DataConfig, LossConfig, ModelConfig, TrainRunConfig, TransformerConfig
 from motionclip.data.cache import MotionCache
+from motionclip.data.config import DataConfig
 from motionclip.data.dataset import feature_stats
 from motionclip.data.prepare import prepare_dataset
 from motionclip.generation.text_to_motion import MotionCLIP
+from motionclip.model.config import ModelConfig, TransformerConfig
+from motionclip.training.config import LossConfig, TrainRunConfig
 from motionclip.training.lightning import MotionCLIPModule
 from motionclip.training.losses import LossScales, total_loss
 

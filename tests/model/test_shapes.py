@@ -7,9 +7,9 @@ import torch
 from model_helpers import random_windows
 from synthetic import skeleton, tiny_model_config
 
-from motionclip.config import ModelConfig
 from motionclip.data.motion import Motion
 from motionclip.generation.text_to_motion import MotionCLIP
+from motionclip.model.config import ModelConfig
 from motionclip.text import MINILM_DIM
 
 

@@ -7,8 +7,8 @@ import math
 import pytest
 import torch
 
-from motionclip.config import TransformerConfig, validate_model_config
 from motionclip.errors import MotionCLIPError
+from motionclip.model.config import TransformerConfig, validate_model_config
 from motionclip.model.smoothing import gaussian_kernel, smooth_time
 
 FPS = 30

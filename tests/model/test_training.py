@@ -12,9 +12,10 @@ import torch
 from model_helpers import logged_values, quick_run, read_metrics
 from synthetic import tiny_model_config
 
-from motionclip.config import LossConfig, ModelConfig, TrainRunConfig
 from motionclip.data.dataset import MotionDataModule
 from motionclip.generation.text_to_motion import MotionCLIP
+from motionclip.model.config import ModelConfig
+from motionclip.training.config import LossConfig, TrainRunConfig
 from motionclip.training.lightning import MotionCLIPModule
 from motionclip.training.losses import total_loss
 from motionclip.training.run import train

@@ -8,13 +8,13 @@ import pytest
 import torch
 from model_helpers import quick_run
 
-from motionclip.config import LossConfig
 from motionclip.data.cache import MotionCache
 from motionclip.data.dataset import LengthBatchSampler, MotionWindows
 from motionclip.data.fk import forward_kinematics
 from motionclip.data.rotations import sixd_to_matrix
 from motionclip.errors import DatasetError, MotionCLIPError
 from motionclip.generation import load_model
+from motionclip.training.config import LossConfig
 from motionclip.training.losses import LossScales, normalised_reconstruction_losses, paper_reconstruction_losses
 from motionclip.training.run import train
 
@@ -99,7 +99,7 @@ def test_training_on_variable_length_clips(synthetic_cache: Path, tiny_checkpoin
     assert len(model.generate("a person walks", frames=50)) == 50  # one pass within the trained range
     run.train.clip_min_frames = 1
     with pytest.raises(MotionCLIPError, match="clip_min_frames"):
-        from motionclip.config import validate_run_config
+        from motionclip.training.config import validate_run_config
 
         validate_run_config(run)
     assert LossConfig().recipe == "normalised"

@@ -22,12 +22,12 @@ import torch
 import torch.nn.functional as F
 
 from motionclip.apps.sources import Reading, check_model, is_motion_path, latent_on_model, motion_latent, reading_of
-from motionclip.config import LIMITS, Limits
 from motionclip.data.io import read_motion
 from motionclip.data.labels import CONTENT_PHRASES, STYLE_PHRASES, class_prompt, style_prompt
 from motionclip.data.motion import Motion
 from motionclip.errors import MotionCLIPError
 from motionclip.generation.text_to_motion import MotionCLIP
+from motionclip.limits import LIMITS, Limits
 
 LOGIT_SCALE = 100.0
 # Best class cosine below which every offered class is "far" from the motion (``far_note``).

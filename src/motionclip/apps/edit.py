@@ -41,12 +41,12 @@ import torch
 from motionclip.apps.compose import Composition, body_parts, combine, fit_length, gesture_limbs
 from motionclip.apps.outputs import check_output, write_outputs
 from motionclip.apps.sources import Reading, Source, check_model, latent_on_model, match_norm, resolve
-from motionclip.config import LIMITS, Limits
 from motionclip.data.canonical import resample
 from motionclip.data.labels import style_prompt
 from motionclip.data.motion import Motion
 from motionclip.errors import MotionCLIPError
 from motionclip.generation.text_to_motion import MotionCLIP
+from motionclip.limits import LIMITS, Limits
 
 if TYPE_CHECKING:
     from motionclip.data.rig_export import UserRig

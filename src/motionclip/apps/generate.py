@@ -11,11 +11,11 @@ from motionclip.apps.compose import Composition, Split, compose_samples, split_p
 from motionclip.apps.outputs import write_outputs
 from motionclip.apps.vocabulary import Closeness, closeness, default_split, notes
 from motionclip.checks import validate_prompts  # beside the text check the model API uses
-from motionclip.config import LIMITS, Limits
 from motionclip.data.motion import Motion
 from motionclip.errors import MotionCLIPError
 from motionclip.generation.request import GenerateRequest
 from motionclip.generation.text_to_motion import MotionCLIP
+from motionclip.limits import LIMITS, Limits
 
 if TYPE_CHECKING:
     from motionclip.data.rig_export import UserRig

@@ -14,9 +14,9 @@ import torch
 
 from motionclip.apps.outputs import write_outputs
 from motionclip.apps.sources import Reading, Source, check_model, resolve
-from motionclip.config import LIMITS, Limits
 from motionclip.data.motion import Motion
 from motionclip.generation.text_to_motion import MotionCLIP
+from motionclip.limits import LIMITS, Limits
 
 if TYPE_CHECKING:
     from motionclip.data.rig_export import UserRig

@@ -81,7 +81,7 @@ def load_model(checkpoint: Path | None, backend_model: str | None = None) -> Mot
 def check_active_quantile(value: float | None) -> None:
     """Range of --active-quantile, checked before the model loads."""
     if value is not None:
-        from motionclip.config import check_active_quantile
+        from motionclip.model.config import check_active_quantile
 
         check_active_quantile(value, "--active-quantile")
 

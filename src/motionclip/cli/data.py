@@ -58,7 +58,7 @@ def data_prepare(
     from rich.markup import escape
 
     from motionclip.checks import check_int
-    from motionclip.config import DataConfig
+    from motionclip.data.config import DataConfig
     from motionclip.data.prepare import prepare_dataset
     from motionclip.data.sources import SourceOptions
 

@@ -14,7 +14,7 @@ from motionclip.cli.common import DataOpt, PresetOpt, err_console
 def train(
     data: DataOpt,
     out: Annotated[Path, typer.Option(help="Run folder (logs, checkpoints, model).")] = Path("runs/motionclip"),
-    config: Annotated[Path | None, typer.Option(help="YAML config (see motionclip.config).")] = None,
+    config: Annotated[Path | None, typer.Option(help="YAML config (sections of motionclip.training.config.TrainRunConfig).")] = None,
     overrides: Annotated[list[str] | None, typer.Argument(help="key=value, e.g. train.lr=3e-4")] = None,
     preset: PresetOpt = "shipped",
     resume: Annotated[str | None, typer.Option(help="Training checkpoint or 'last'.")] = None,
@@ -24,11 +24,11 @@ def train(
     progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
     backend_model: Annotated[
         str | None,
-        typer.Option("--backend-model", help="Text backend weights (CLIP directory or hub id); = clip_model=."),
+        typer.Option("--backend-model", help="Text backend weights (CLIP directory or hub id); = backend_model=."),
     ] = None,
 ) -> None:
     """Train MotionCLIP on a prepared dataset (PyTorch Lightning)."""
-    from motionclip.config import load_run_config
+    from motionclip.training.config import load_run_config
     from motionclip.training.run import train as run_training
 
     run = load_run_config(config, list(overrides or []), preset=preset)
@@ -39,7 +39,7 @@ def train(
     if accelerator is not None:
         run.train.accelerator = accelerator
     if backend_model is not None:
-        run.clip_model = backend_model
+        run.backend_model = backend_model
     summary = run_training(data, run, out, resume=resume, progress=progress, log=err_console().print)
     err_console().print(
         f"done: {summary['global_step']} steps in {summary['seconds']:.0f} s; model at {out / 'model.safetensors'}"

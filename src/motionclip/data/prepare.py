@@ -19,9 +19,9 @@ from typing import Any
 import numpy as np
 import torch
 
-from motionclip.config import DataConfig
 from motionclip.data.bvh import read_bvh
 from motionclip.data.canonical import facing_direction, facing_pairs, heading_yaw, resample
+from motionclip.data.config import DataConfig
 from motionclip.data.labels import describe
 from motionclip.data.sources import SourceOptions, Take, discover
 from motionclip.errors import DatasetError, MotionCLIPError
@@ -445,7 +445,7 @@ def _rel(path: str, root: str | Path) -> str:
 
 def _reader(source: str, opts: SourceOptions, cfg: DataConfig, root: str | Path) -> Reader:
     """The file reader for ``source``, with its options checked up front."""
-    from motionclip.config import check_body
+    from motionclip.data.config import check_body
     from motionclip.data.units import check_units
     from motionclip.data.up_axis import check_up
 

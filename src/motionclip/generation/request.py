@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from motionclip.checks import check_int, check_number, validate_prompts
-from motionclip.config import LIMITS, Limits
 from motionclip.errors import MotionCLIPError
+from motionclip.limits import LIMITS, Limits
 
 if TYPE_CHECKING:
     from motionclip.generation.text_to_motion import MotionCLIP

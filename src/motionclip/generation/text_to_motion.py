@@ -14,7 +14,6 @@ from typing import ClassVar, Self, overload
 
 import torch
 
-from motionclip.config import GenerationConfig, ModelConfig
 from motionclip.data.motion import Motion
 from motionclip.data.rotations import sixd_to_matrix
 from motionclip.data.skeleton import Skeleton
@@ -23,6 +22,7 @@ from motionclip.generation.latent_bank import dequantise, pick_neighbours, quant
 from motionclip.generation.request import GenerateRequest
 from motionclip.generation.segments import activity
 from motionclip.model.autoencoder import MotionAutoencoder
+from motionclip.model.config import GenerationConfig, ModelConfig
 
 BANK = ("bank_codes", "bank_scale", "bank_take", "bank_start")  # the latent bank, stored together
 

@@ -17,13 +17,13 @@ import torch
 from torch import nn
 
 from motionclip.checks import check_int, check_real_tensor, check_texts
-from motionclip.config import ModelConfig, TransformerConfig
 from motionclip.data.canonical import canonicalize, resampled_length
 from motionclip.data.fk import forward_kinematics
 from motionclip.data.motion import Motion, check_motion
 from motionclip.data.rotations import sixd_to_matrix
 from motionclip.data.skeleton import Skeleton
 from motionclip.errors import MotionCLIPError, SkeletonError
+from motionclip.model.config import ModelConfig, TransformerConfig
 from motionclip.model.smoothing import smooth_time
 from motionclip.model.transformer import MotionDecoder, MotionEncoder
 

@@ -1,7 +1,7 @@
 """Model checkpoints: safetensors weights with a JSON description, never pickle.
 
 One ``.safetensors`` file in the :data:`motionclip.tagged.MODEL_CHECKPOINT` format. Its header
-holds JSON: formats v2 and v3 store the whole :class:`~motionclip.config.ModelConfig` under
+holds JSON: formats v2 and v3 store the whole :class:`~motionclip.model.config.ModelConfig` under
 ``config`` (architecture, backend, fps, window, trained frames, latent norm, generation), the
 skeleton, dtype, code version and the training summary. Format v1 (architecture under ``model``,
 the rest as loose keys) still loads.
@@ -26,10 +26,12 @@ import torch
 from safetensors import SafetensorError
 from safetensors.torch import load_file
 
-from motionclip.config import BODIES, ModelConfig, from_dict, to_dict, validate_generation_config, validate_model_config
+from motionclip.config import from_dict, to_dict
+from motionclip.data.config import BODIES
 from motionclip.data.skeleton import Skeleton
 from motionclip.errors import CheckpointError, MotionCLIPError, one_line
 from motionclip.model.autoencoder import MotionAutoencoder
+from motionclip.model.config import ModelConfig, validate_generation_config, validate_model_config
 from motionclip.tagged import MODEL_CHECKPOINT, read_tagged, write_tagged
 
 M = TypeVar("M", bound=MotionAutoencoder)

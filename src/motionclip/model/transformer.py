@@ -7,7 +7,7 @@ import math
 import torch
 from torch import nn
 
-from motionclip.config import TransformerConfig
+from motionclip.model.config import TransformerConfig
 
 
 class SinusoidalPositions(nn.Module):

@@ -9,8 +9,8 @@ import pytorch_lightning as pl
 import torch
 import torch.nn.functional as F
 
-from motionclip.config import TrainRunConfig
 from motionclip.generation.text_to_motion import MotionCLIP
+from motionclip.training.config import TrainRunConfig
 from motionclip.training.losses import (
     LossScales,
     contrastive_loss,

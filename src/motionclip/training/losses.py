@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
-from motionclip.config import LossConfig
+from motionclip.training.config import LossConfig
 
 
 @dataclass

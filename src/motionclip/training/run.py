@@ -15,14 +15,16 @@ from pytorch_lightning.callbacks import ModelCheckpoint
 from pytorch_lightning.loggers import CSVLogger, TensorBoardLogger
 from pytorch_lightning.utilities.exceptions import MisconfigurationException
 
-from motionclip.config import ModelConfig, TrainConfig, TrainRunConfig, to_dict, validate_run_config
+from motionclip.config import to_dict
 from motionclip.data.dataset import MotionDataModule
 from motionclip.data.labels import class_prompt
 from motionclip.errors import MotionCLIPError, one_line
 from motionclip.generation.text_to_motion import MotionCLIP
 from motionclip.io_utils import atomic_write_text, check_output_path
 from motionclip.model.checkpoint import save_checkpoint
+from motionclip.model.config import ModelConfig
 from motionclip.training.ckpt_io import SafetensorsCheckpointIO, StateSummary, check_state
+from motionclip.training.config import TrainConfig, TrainRunConfig, validate_run_config
 from motionclip.training.image_targets import load_image_embeddings
 from motionclip.training.lightning import MotionCLIPModule
 from motionclip.training.losses import LossScales
@@ -146,7 +148,7 @@ def train(
         from motionclip.text.table import TableBackend
 
         backend = TableBackend(run.text_table)
-    backend = backend or get_backend(run.backend, model=run.clip_model)
+    backend = backend or get_backend(run.backend, model=run.backend_model)
     # the latent lives in the backend's embedding space, so it has the backend's size
     architecture = dataclasses.replace(run.model, latent_dim=backend.dim)
     if backend.dim % run.model.num_heads:
@@ -167,7 +169,7 @@ def train(
     config = ModelConfig(
         architecture,
         backend=backend.name,
-        backend_model=run.clip_model,
+        backend_model=run.backend_model,
         fps=dm.cache.fps,
         window=dm.cache.window,
         trained_frames=max(dm.cache.window, run.train.clip_max_frames),
@@ -412,7 +414,7 @@ def portable_summary(summary: dict[str, Any]) -> dict[str, Any]:
     for where, key, name in (
         (out, "data", _file_name),
         (out, "model", _file_name),
-        (config, "clip_model", _backend_name),
+        (config, "backend_model", _backend_name),
         (config, "text_table", _file_name),
         (train_cfg, "init_from", _file_name),
     ):

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from motionclip.config import Limits
+from motionclip.limits import Limits
 
 
 @dataclass(frozen=True)
 class ServingLimits(Limits):
-    """The application limits (:class:`motionclip.config.Limits`, checked by the same code) made
+    """The application limits (:class:`motionclip.limits.Limits`, checked by the same code) made
     stricter for a shared server, plus caps only a server has (uploads, bodies, renders)."""
 
     max_text_chars: int = 300

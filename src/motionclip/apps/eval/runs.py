@@ -11,9 +11,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from motionclip.config import TrainRunConfig, from_dict, load_run_config, to_dict
+from motionclip.config import from_dict, to_dict
 from motionclip.errors import MotionCLIPError
 from motionclip.generation.text_to_motion import MotionCLIP
+from motionclip.training.config import TrainRunConfig, load_run_config
 
 
 def budget_config(
@@ -38,7 +39,7 @@ def make_backend(run: TrainRunConfig) -> Any:
         return TableBackend(run.text_table)
     from motionclip.text import get_backend
 
-    return get_backend(run.backend, model=run.clip_model)
+    return get_backend(run.backend, model=run.backend_model)
 
 
 def _same_config(stored: dict[str, Any], run: TrainRunConfig, latent_dim: int) -> bool:

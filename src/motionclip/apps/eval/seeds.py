@@ -15,10 +15,10 @@ from typing import Any
 
 from motionclip.apps.eval.run import evaluate_core
 from motionclip.apps.eval.runs import budget_config, make_backend, realism_row, train_or_load
-from motionclip.config import LIMITS
 from motionclip.data.cache import MotionCache
 from motionclip.errors import MotionCLIPError
 from motionclip.io_utils import atomic_write_text
+from motionclip.limits import LIMITS
 
 MAX_SEEDS = LIMITS.max_seeds
 SPREAD_KEYS = ("content_top1", "content_top5", "style_top1", "mpjpe_mm", "limb_ratio_mean", "limb_ratio_min")
