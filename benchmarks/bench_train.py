@@ -39,7 +39,7 @@ from motionclip.training.config import PRESETS, TrainRunConfig
 from motionclip.training.lightning import MotionCLIPModule
 from motionclip.training.losses import total_loss
 from motionclip.training.precision import resolve_precision
-from motionclip.training.run import loss_scales
+from motionclip.training.setup import loss_scales
 
 CONFIGS = {
     "shipped": PRESETS["shipped"],

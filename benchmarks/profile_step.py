@@ -23,7 +23,7 @@ from motionclip.training.config import PRESETS, TrainRunConfig
 from motionclip.training.lightning import MotionCLIPModule
 from motionclip.training.losses import total_loss
 from motionclip.training.precision import resolve_precision
-from motionclip.training.run import loss_scales
+from motionclip.training.setup import loss_scales
 
 MATMUL_OPS = ("aten::mm", "aten::addmm", "aten::bmm", "aten::_addmm_activation", "aten::baddbmm")
 

@@ -14,7 +14,9 @@ from motionclip.cli.common import DataOpt, PresetOpt, err_console
 def train(
     data: DataOpt,
     out: Annotated[Path, typer.Option(help="Run folder (logs, checkpoints, model).")] = Path("runs/motionclip"),
-    config: Annotated[Path | None, typer.Option(help="YAML config (sections of motionclip.training.config.TrainRunConfig).")] = None,
+    config: Annotated[
+        Path | None, typer.Option(help="YAML config (sections of motionclip.training.config.TrainRunConfig).")
+    ] = None,
     overrides: Annotated[list[str] | None, typer.Argument(help="key=value, e.g. train.lr=3e-4")] = None,
     preset: PresetOpt = "shipped",
     resume: Annotated[str | None, typer.Option(help="Training checkpoint or 'last'.")] = None,

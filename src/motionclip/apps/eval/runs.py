@@ -33,13 +33,9 @@ def budget_config(
 
 def make_backend(run: TrainRunConfig) -> Any:
     """One embedding backend for every run of a study (loading MiniLM/CLIP once)."""
-    if run.text_table:
-        from motionclip.text.table import TableBackend
+    from motionclip.training.setup import run_backend
 
-        return TableBackend(run.text_table)
-    from motionclip.text import get_backend
-
-    return get_backend(run.backend, model=run.backend_model)
+    return run_backend(run)
 
 
 def _same_config(stored: dict[str, Any], run: TrainRunConfig, latent_dim: int) -> bool:
