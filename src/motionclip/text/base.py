@@ -8,6 +8,7 @@ concrete backend only has to turn a list of inputs into raw feature vectors.
 from __future__ import annotations
 
 import abc
+import os
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -15,7 +16,7 @@ import torch
 
 from motionclip.errors import MotionCLIPError
 
-from .cache import EmbeddingCache, image_key, text_key
+from .cache import EmbeddingCache, image_key, make_cache, text_key
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -188,3 +189,28 @@ class EmbeddingBackend(abc.ABC):
         if feats.shape != (n, self.dim):
             raise RuntimeError(f"{self.name} backend produced shape {tuple(feats.shape)}, expected ({n}, {self.dim})")
         return l2_normalize(feats).contiguous()
+
+
+class WeightsBackend(EmbeddingBackend):
+    """A backend with real weights: identified by ``model_id`` (a hub id, or a fingerprint of a
+    local folder), its size known before loading when cheap (``dim``; None = read on first use),
+    and a disk cache of its embeddings under its own namespace."""
+
+    def __init__(
+        self,
+        model_id: str,
+        dim: int | None,
+        *,
+        cache_dir: str | os.PathLike[str] | bool | None = None,
+        device: str = "cpu",
+    ) -> None:
+        self._model_id, self._dim = model_id, dim
+        super().__init__(device=device)
+        self.cache = make_cache(cache_dir, self.cache_namespace)
+
+    @property
+    def model_id(self) -> str:
+        return self._model_id
+
+    def _dim_if_cheap(self) -> int | None:
+        return self._dim

@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING, Any
 import torch
 
 from ._hf import quiet_progress, require_safetensors
-from .base import BackendError, EmbeddingBackend
-from .cache import fingerprint_dir, make_cache
+from .base import BackendError, WeightsBackend
+from .cache import fingerprint_dir
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -139,7 +139,7 @@ def _features(out: Any) -> torch.Tensor:
     raise RuntimeError(f"unexpected CLIP feature output of type {type(out).__name__}")
 
 
-class ClipBackend(EmbeddingBackend):
+class ClipBackend(WeightsBackend):
     """CLIP text/image embeddings (``projection_dim``, unit norm)."""
 
     name = "clip"
@@ -160,7 +160,7 @@ class ClipBackend(EmbeddingBackend):
         if path.is_dir():
             require_safetensors(path, "CLIP")  # before anything reads the folder
             self._ref, self._local = str(path.resolve()), True
-            self._model_id = fingerprint_dir(path)
+            model_id = fingerprint_dir(path)
         elif path.exists() or _looks_like_path(ref) or isinstance(model, os.PathLike):
             raise BackendError(
                 f"CLIP model directory {str(path)!r} does not exist (or is not a directory). Pass --backend-model DIR "
@@ -169,22 +169,14 @@ class ClipBackend(EmbeddingBackend):
             )
         else:
             self._ref, self._local = ref, False
-            self._model_id = ref
-        self._dim: int | None = self._local_projection_dim() if self._local else None
-        super().__init__(device=device)
-        self.cache = make_cache(cache_dir, self.cache_namespace)
-
-    @property
-    def model_id(self) -> str:
-        return self._model_id
+            model_id = ref
+        dim = self._local_projection_dim() if self._local else None
+        super().__init__(model_id, dim, cache_dir=cache_dir, device=device)
 
     @property
     def dim(self) -> int:
         if self._dim is None:
             self._dim = int(self._parts().model.config.projection_dim)
-        return self._dim
-
-    def _dim_if_cheap(self) -> int | None:
         return self._dim
 
     @property

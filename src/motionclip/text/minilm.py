@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any
 import torch
 
 from ._hf import quiet_progress, require_safetensors
-from .base import BackendError, EmbeddingBackend
-from .cache import fingerprint_dir, make_cache
+from .base import BackendError, WeightsBackend
+from .cache import fingerprint_dir
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
@@ -87,7 +87,7 @@ def _fast_model(path: Path) -> Any:
         return _FAST[key]
 
 
-class MiniLMBackend(EmbeddingBackend):
+class MiniLMBackend(WeightsBackend):
     """Text-only 384-d sentence embeddings (mean-pooled MiniLM, unit norm)."""
 
     name = "minilm"
@@ -103,8 +103,7 @@ class MiniLMBackend(EmbeddingBackend):
         """``model``: None for the bundled weights, or a local sentence-transformers directory."""
         if model is None:
             self._path = bundled_minilm_dir()
-            self._model_id = _bundled_id()
-            self._dim: int | None = MINILM_DIM
+            model_id, dim = _bundled_id(), MINILM_DIM
         else:
             path = Path(model).expanduser()
             if not (path / "modules.json").is_file():
@@ -114,14 +113,8 @@ class MiniLMBackend(EmbeddingBackend):
                 )
             require_safetensors(path, "sentence-transformers")  # before anything reads the folder
             self._path = path.resolve()
-            self._model_id = fingerprint_dir(self._path)
-            self._dim = None
-        super().__init__(device=device)
-        self.cache = make_cache(cache_dir, self.cache_namespace)
-
-    @property
-    def model_id(self) -> str:
-        return self._model_id
+            model_id, dim = fingerprint_dir(self._path), None
+        super().__init__(model_id, dim, cache_dir=cache_dir, device=device)
 
     @property
     def dim(self) -> int:
@@ -130,9 +123,6 @@ class MiniLMBackend(EmbeddingBackend):
             if size is None:
                 raise BackendError(f"cannot determine the embedding size of {self._path}")
             self._dim = int(size)
-        return self._dim
-
-    def _dim_if_cheap(self) -> int | None:
         return self._dim
 
     @property
