@@ -11,8 +11,9 @@ Quick start::
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from motionclip._lazy import lazy_exports
 from motionclip._version import __version__
 from motionclip.checks import check_bool, check_number, check_path, check_str
 from motionclip.data import canonical as _canonical
@@ -80,12 +81,7 @@ _APPS = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    if name in _APPS:
-        import importlib
-
-        return getattr(importlib.import_module(_APPS[name]), name)
-    raise AttributeError(f"module 'motionclip' has no attribute {name!r}")
+__getattr__ = lazy_exports("motionclip", _APPS)
 
 
 __all__ = [

@@ -126,14 +126,6 @@ class BodyParts:
     names: tuple[str, ...]  # each limb's name (its end joint's name)
 
 
-def _children(parents: Sequence[int]) -> list[list[int]]:
-    kids: list[list[int]] = [[] for _ in parents]
-    for j, p in enumerate(parents):
-        if p >= 0:
-            kids[p].append(j)
-    return kids
-
-
 def _subtree(kids: list[list[int]], j: int) -> list[int]:
     out, stack = [], [j]
     while stack:
@@ -147,7 +139,7 @@ def body_parts(skeleton: Skeleton) -> BodyParts:
     """The chest is found by walking from the root into its largest subtree (the torso: it
     carries the head and both arms) down to the first joint with two or more children."""
     parents = list(skeleton.parents)
-    kids = _children(parents)
+    kids = [skeleton.children(j) for j in range(skeleton.num_joints)]
     root = parents.index(-1)
     if not kids[root]:
         raise MotionCLIPError("the skeleton has no joints below the root to compose")

@@ -24,6 +24,7 @@ model" as used by AMASS, or an SMPL ``.npz``) is licence-gated and never shipped
 from __future__ import annotations
 
 import zipfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -87,16 +88,21 @@ class BodyModel:
         return j
 
 
-def _load_npz(path: Path, what: str) -> dict[str, np.ndarray]:
+def _load_npz(path: Path, what: str, keys: Sequence[str], kind: str) -> dict[str, np.ndarray]:
+    """The arrays of an ``.npz`` (no pickles), which must hold ``keys`` (else: not ``kind``)."""
     if not path.is_file():
         raise MotionFormatError(f"{path}: {what} not found")
     if path.stat().st_size > MAX_NPZ_BYTES:
         raise MotionFormatError(f"{path}: larger than 2 GiB; not a {what}")
     try:
-        with np.load(path, allow_pickle=False) as data:
-            return {k: data[k] for k in data.files}
+        with np.load(path, allow_pickle=False) as npz:
+            data = {k: npz[k] for k in npz.files}
     except (OSError, ValueError, zipfile.BadZipFile, EOFError) as exc:
         raise MotionFormatError(f"{path}: cannot read {what} ({exc})") from None
+    missing = [k for k in keys if k not in data]
+    if missing:
+        raise MotionFormatError(f"{path}: not {kind} (missing keys: {', '.join(missing)})")
+    return data
 
 
 def load_body_model(path: str | Path | None) -> BodyModel:
@@ -110,10 +116,7 @@ def load_body_model(path: str | Path | None) -> BodyModel:
         )
     if not p.is_file():
         raise MotionFormatError(f"{p}: body model not found; {BODY_MODEL_HELP}")
-    data = _load_npz(p, "body model")
-    missing = [k for k in BODY_MODEL_KEYS if k not in data]
-    if missing:
-        raise MotionFormatError(f"{p}: not an SMPL/SMPL-H body model (missing keys: {', '.join(missing)})")
+    data = _load_npz(p, "body model", BODY_MODEL_KEYS, "an SMPL/SMPL-H body model")
     jr = np.asarray(data["J_regressor"], dtype=np.float64)
     vt = np.asarray(data["v_template"], dtype=np.float64)
     kt = np.asarray(data["kintree_table"])
@@ -164,10 +167,7 @@ def pick_body_model(models: dict[str, BodyModel] | BodyModel, gender: str, where
 def read_amass(path: str | Path, body: BodyModel | dict[str, BodyModel]) -> Motion:
     """An AMASS ``.npz`` as a Y-up :class:`Motion` on the 24-joint SMPL tree."""
     p = Path(path)
-    data = _load_npz(p, "AMASS motion file")
-    missing = [k for k in AMASS_KEYS if k not in data]
-    if missing:
-        raise MotionFormatError(f"{p}: not an AMASS motion file (missing keys: {', '.join(missing)})")
+    data = _load_npz(p, "AMASS motion file", AMASS_KEYS, "an AMASS motion file")
     poses = np.asarray(data["poses"], dtype=np.float64)
     trans = np.asarray(data["trans"], dtype=np.float64)
     if poses.ndim != 2 or poses.shape[1] not in (72, 156, 165) or len(poses) == 0:

@@ -7,9 +7,10 @@ use, so that :mod:`motionclip.generation.request` stays light for the CLI's earl
 
 from __future__ import annotations
 
-import importlib
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from motionclip._lazy import lazy_exports
 
 if TYPE_CHECKING:
     from motionclip.generation.request import GenerateRequest
@@ -30,10 +31,7 @@ def load_model(path: str | Path | None = None, device: str = "cpu", backend_mode
     return load_checkpoint(path, device, backend_model, model_class=MotionCLIP)
 
 
-def __getattr__(name: str) -> Any:
-    if name in _EXPORTS:
-        return getattr(importlib.import_module(_EXPORTS[name]), name)
-    raise AttributeError(f"module 'motionclip.generation' has no attribute {name!r}")
+__getattr__ = lazy_exports("motionclip.generation", _EXPORTS)
 
 
 __all__ = ["GenerateRequest", "MotionCLIP", "load_model"]

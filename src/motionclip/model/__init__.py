@@ -7,8 +7,9 @@ draw) is :mod:`motionclip.generation`; training is :mod:`motionclip.training`.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from motionclip._lazy import lazy_exports
 
 if TYPE_CHECKING:
     from motionclip.model.autoencoder import MotionAutoencoder
@@ -21,10 +22,7 @@ _EXPORTS = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    if name in _EXPORTS:
-        return getattr(importlib.import_module(_EXPORTS[name]), name)
-    raise AttributeError(f"module 'motionclip.model' has no attribute {name!r}")
+__getattr__ = lazy_exports("motionclip.model", _EXPORTS)
 
 
 __all__ = ["MotionAutoencoder", "load_checkpoint", "save_checkpoint"]

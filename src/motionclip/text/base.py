@@ -194,19 +194,23 @@ class EmbeddingBackend(abc.ABC):
 class WeightsBackend(EmbeddingBackend):
     """A backend with real weights: identified by ``model_id`` (a hub id, or a fingerprint of a
     local folder), its size known before loading when cheap (``dim``; None = read on first use),
-    and a disk cache of its embeddings under its own namespace."""
+    and a disk cache of its embeddings under its own namespace. Subclasses say where ``model``
+    (None = their default) is, in :meth:`_locate`, before anything reads the weights."""
 
     def __init__(
         self,
-        model_id: str,
-        dim: int | None,
+        model: str | os.PathLike[str] | None = None,
         *,
         cache_dir: str | os.PathLike[str] | bool | None = None,
         device: str = "cpu",
     ) -> None:
-        self._model_id, self._dim = model_id, dim
+        self._model_id, self._dim = self._locate(model)
         super().__init__(device=device)
         self.cache = make_cache(cache_dir, self.cache_namespace)
+
+    @abc.abstractmethod
+    def _locate(self, model: str | os.PathLike[str] | None) -> tuple[str, int | None]:
+        """Check ``model`` and remember where its weights are; return (model id, dim or None)."""
 
     @property
     def model_id(self) -> str:

@@ -145,13 +145,7 @@ class ClipBackend(WeightsBackend):
     name = "clip"
     has_image = True
 
-    def __init__(
-        self,
-        model: str | os.PathLike[str] | None = None,
-        *,
-        cache_dir: str | os.PathLike[str] | bool | None = None,
-        device: str = "cpu",
-    ) -> None:
+    def _locate(self, model: str | os.PathLike[str] | None) -> tuple[str, int | None]:
         """``model``: hub id (default ``openai/clip-vit-base-patch32``) or a local HF CLIP directory."""
         ref = str(model) if model is not None else DEFAULT_CLIP_MODEL
         if not ref.strip():
@@ -171,7 +165,7 @@ class ClipBackend(WeightsBackend):
             self._ref, self._local = ref, False
             model_id = ref
         dim = self._local_projection_dim() if self._local else None
-        super().__init__(model_id, dim, cache_dir=cache_dir, device=device)
+        return model_id, dim
 
     @property
     def dim(self) -> int:

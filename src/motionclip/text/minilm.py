@@ -93,13 +93,7 @@ class MiniLMBackend(WeightsBackend):
     name = "minilm"
     has_image = False
 
-    def __init__(
-        self,
-        model: str | os.PathLike[str] | None = None,
-        *,
-        cache_dir: str | os.PathLike[str] | bool | None = None,
-        device: str = "cpu",
-    ) -> None:
+    def _locate(self, model: str | os.PathLike[str] | None) -> tuple[str, int | None]:
         """``model``: None for the bundled weights, or a local sentence-transformers directory."""
         if model is None:
             self._path = bundled_minilm_dir()
@@ -114,7 +108,7 @@ class MiniLMBackend(WeightsBackend):
             require_safetensors(path, "sentence-transformers")  # before anything reads the folder
             self._path = path.resolve()
             model_id, dim = fingerprint_dir(self._path), None
-        super().__init__(model_id, dim, cache_dir=cache_dir, device=device)
+        return model_id, dim
 
     @property
     def dim(self) -> int:
