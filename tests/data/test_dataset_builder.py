@@ -17,8 +17,9 @@ from motionclip.data.bvh import write_bvh
 from motionclip.data.cache import MotionCache
 from motionclip.data.config import DataConfig
 from motionclip.data.labels import CONTENT_PHRASES, describe
-from motionclip.data.prepare import assign_splits, prepare_dataset
+from motionclip.data.prepare import prepare_dataset
 from motionclip.data.sources import Take, discover
+from motionclip.data.splits import assign_splits
 from motionclip.errors import DatasetError
 
 WINDOW, STRIDE = 20, 7

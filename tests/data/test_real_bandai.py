@@ -17,8 +17,9 @@ from motionclip.data.cache import MotionCache
 from motionclip.data.canonical import canonicalize, facing_direction
 from motionclip.data.config import DataConfig
 from motionclip.data.labels import CONTENT_PHRASES, STYLE_PHRASES
-from motionclip.data.prepare import assign_splits, prepare_dataset
+from motionclip.data.prepare import prepare_dataset
 from motionclip.data.sources import discover
+from motionclip.data.splits import assign_splits
 
 PARTS = ("Bandai-Namco-Research-Motiondataset-1", "Bandai-Namco-Research-Motiondataset-2")
 NAMES = (
