@@ -30,9 +30,9 @@ def test_corrupt_gzip_and_special_files(tmp_path: Path) -> None:
 
 
 def test_gzip_bomb_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from motionclip.data import bvh
+    from motionclip.data import bvh_parse
 
-    monkeypatch.setattr(bvh, "MAX_BVH_BYTES", 1000)
+    monkeypatch.setattr(bvh_parse, "MAX_BVH_BYTES", 1000)
     bomb = tmp_path / "bomb.bvh.gz"
     bomb.write_bytes(gzip.compress(b" " * 100_000))
     with pytest.raises(MotionCLIPError, match="inflates to more than"):

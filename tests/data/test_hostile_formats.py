@@ -53,12 +53,12 @@ def test_big_files_parse_in_chunks(walk_file: Path, tmp_path: Path) -> None:
     """More rows than one parsing chunk: every frame lands in its place."""
     from synthetic import make_motion
 
-    from motionclip.data import bvh
+    from motionclip.data import bvh_parse
 
-    long = write_bvh(make_motion("walk", frames=bvh._ROWS_PER_CHUNK + 7), tmp_path / "long.bvh")
+    long = write_bvh(make_motion("walk", frames=bvh_parse.ROWS_PER_CHUNK + 7), tmp_path / "long.bvh")
     m = read_bvh(long)
-    assert len(m) == bvh._ROWS_PER_CHUNK + 7
-    ref = make_motion("walk", frames=bvh._ROWS_PER_CHUNK + 7)
+    assert len(m) == bvh_parse.ROWS_PER_CHUNK + 7
+    ref = make_motion("walk", frames=bvh_parse.ROWS_PER_CHUNK + 7)
     assert torch.allclose(m.root_translation, ref.root_translation, atol=1e-4)
 
 
