@@ -9,7 +9,7 @@ points to the same layer or one below it, never back up.
     model              the network, its config and checkpoint format
     data | text        formats, datasets, the canonical body | embedding backends (peers: no arrow between)
     render             drawing motions (knows positions and bones only)
-    base               errors, checks, config machinery, limits, tagged files, io_utils, version
+    base               errors, checks, config machinery, limits, tagged files, io_utils, version, lazy exports
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ LAYERS: dict[str, int] = {
     "data": 6,
     "text": 6,
     "render": 7,
-    **{name: 8 for name in ("errors", "checks", "config", "limits", "tagged", "io_utils", "_version")},
+    **{name: 8 for name in ("errors", "checks", "config", "limits", "tagged", "io_utils", "_version", "_lazy")},
 }
 PEERS_APART = {("data", "text"), ("text", "data")}
 

@@ -11,6 +11,7 @@ from synthetic import J, make_motion, skeleton
 from typer.testing import CliRunner
 
 from motionclip.apps import compose as co
+from motionclip.apps import prompt_split as ps
 from motionclip.errors import MotionCLIPError
 from motionclip.model.checkpoint import shipped_checkpoint
 
@@ -35,7 +36,7 @@ ARM_R = [J[n] for n in ("Shoulder_R", "UpperArm_R", "LowerArm_R", "Hand_R")]
     ],
 )
 def test_split_prompt(prompt: str, first: str, second: str) -> None:
-    split = co.split_prompt(prompt)
+    split = ps.split_prompt(prompt)
     assert split is not None and (split.first, split.second) == (first, second)
 
 
@@ -43,14 +44,14 @@ def test_split_prompt(prompt: str, first: str, second: str) -> None:
     "prompt", ["a person walks forward", "a person walks and then waves", "walks and waves", "a person waves, "]
 )
 def test_no_split(prompt: str) -> None:
-    assert co.split_prompt(prompt) is None
+    assert ps.split_prompt(prompt) is None
 
 
 def test_subject_of() -> None:
-    assert co.subject_of("an old man strolls") == "an old man"
-    assert co.subject_of("someone walks forward") == "someone"
-    assert co.subject_of("a tired woman is walking") == "a tired woman"
-    assert co.subject_of("walking") == co.DEFAULT_SUBJECT
+    assert ps.subject_of("an old man strolls") == "an old man"
+    assert ps.subject_of("someone walks forward") == "someone"
+    assert ps.subject_of("a tired woman is walking") == "a tired woman"
+    assert ps.subject_of("walking") == ps.DEFAULT_SUBJECT
 
 
 # ---------------------------------------------------------------------------- skeleton
@@ -103,7 +104,7 @@ def test_fit_length_and_skeleton_check() -> None:
 
 def test_locomotion_from_the_root_path() -> None:
     assert co.is_locomotion(make_motion("walk", 60)) and not co.is_locomotion(make_motion("wave-left-hand", 60))
-    split = co.split_prompt("a person waves the left hand while walking")
+    split = ps.split_prompt("a person waves the left hand while walking")
     assert split is not None
     c = co.plan_composition(split, make_motion("wave-left-hand", 30), make_motion("walk", 30))
     assert c is not None and c.lower == "a person is walking" and c.limbs == ("Hand_L",)

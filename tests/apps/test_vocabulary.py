@@ -14,15 +14,11 @@ from motionclip.apps.vocabulary import (
     FAR_COSINE,
     Closeness,
     Neighbour,
-    asset_prompts,
-    calibrate,
     closeness,
-    fit_threshold,
-    leave_one_out,
-    score,
     training_descriptions,
     vocabulary,
 )
+from motionclip.apps.vocabulary_calibration import asset_prompts, calibrate, fit_threshold, leave_one_out, score
 from motionclip.model.checkpoint import shipped_checkpoint
 
 SHARED = Path(__file__).resolve().parents[3] / "shared" / "data" / "bandai-namco"

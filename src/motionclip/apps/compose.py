@@ -24,14 +24,13 @@ before. "A and then B" is a sequence, never split.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import torch
 
-from motionclip.data.labels import CONTENT_PHRASES
+from motionclip.apps.prompt_split import Split
 from motionclip.data.motion import Motion
 from motionclip.data.rotations import slerp_matrices
 from motionclip.data.skeleton import Skeleton
@@ -40,77 +39,6 @@ from motionclip.errors import MotionCLIPError
 LOCOMOTION_SPEED = 0.25  # m/s of root travel (start to end, on the ground) that makes a part locomotion
 LIMB_DIFFERENCE = 0.12  # m: RMS end-effector difference (chest frame) that makes a limb the gesture's ...
 LIMB_RAISE = 0.05  # m: ... when its end is also this much higher above the chest on average
-DEFAULT_SUBJECT = "a person"
-
-# connectors, strongest first: the first one present splits the prompt (once)
-_CONNECTORS = (
-    ("while", re.compile(r"\s+while\s+")),
-    ("as", re.compile(r"\s+as\s+")),
-    ("with", re.compile(r"\s+with\s+")),
-    ("and", re.compile(r"\s*,?\s+and\s+")),
-    (",", re.compile(r"\s*,\s*")),
-)
-_SEQUENCE = re.compile(r"^(then|after|afterwards|later|before|next)\b")
-_ARTICLES = {"a", "an", "the", "this", "that", "one"}
-_PRONOUNS = {"he", "she", "they", "it"}
-_OWN_SUBJECT = re.compile(r"^(a|an|the|someone|somebody|everyone|he|she|they)\b")
-_VERBS = {"is", "are", "was", "does", "keeps"} | {p.split()[0] for ps in CONTENT_PHRASES.values() for p in ps}
-
-
-# ------------------------------------------------------------------------------ words
-@dataclass(frozen=True)
-class Split:
-    """A prompt cut into two sentences (``first`` as written, ``second`` given a subject)."""
-
-    prompt: str
-    first: str
-    second: str
-    connector: str
-
-
-def subject_of(sentence: str) -> str:
-    """The words before the verb ("an old man strolls" -> "an old man"); ``DEFAULT_SUBJECT``
-    when there is no recognisable subject."""
-    tokens = sentence.split()
-    for i, tok in enumerate(tokens):
-        if i == 0:
-            continue
-        word = tok.strip(",.").lower()
-        prev = tokens[i - 1].lower()
-        if word in _VERBS or (word.endswith("s") and not word.endswith("ss") and prev not in _ARTICLES and i >= 2):
-            return " ".join(tokens[:i])
-    return DEFAULT_SUBJECT
-
-
-def _sentence(part: str, subject: str, connector: str) -> str:
-    """A part after the connector as a sentence of its own."""
-    words = part.split()
-    first = words[0].lower()
-    if connector == "with":
-        return f"{subject} with {part}"
-    if first in _PRONOUNS:
-        return " ".join([subject, *words[1:]])
-    if _OWN_SUBJECT.match(part.lower()):
-        return part
-    if first.endswith("ing"):
-        return f"{subject} is {part}"
-    return f"{subject} {part}"
-
-
-def split_prompt(prompt: str) -> Split | None:
-    """Cut ``prompt`` at its strongest connector into two sentences, or None (no connector,
-    an empty side, or a sequence such as "A and then B")."""
-    text = prompt.strip().rstrip(".!").strip()
-    lowered = text.lower()
-    for name, pattern in _CONNECTORS:
-        m = pattern.search(lowered)
-        if m is None:
-            continue
-        left, right = text[: m.start()].strip(" ,"), text[m.end() :].strip(" ,")
-        if not left or not right or _SEQUENCE.match(right.lower()) or len(left.split()) < 2:
-            return None
-        return Split(prompt, left, _sentence(right, subject_of(left), name), name)
-    return None
 
 
 # ---------------------------------------------------------------------------- skeleton
@@ -329,9 +257,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     """Measure compositions: root travel in 2 s and the gesturing hands' peak height vs real takes."""
     import argparse
 
-    import motionclip
     from motionclip.apps.generate import generate_composed
     from motionclip.apps.vocabulary import closeness
+    from motionclip.generation import load_model
     from motionclip.generation.request import GenerateRequest
 
     parser = argparse.ArgumentParser(prog="python -m motionclip.apps.compose", description=main.__doc__)
@@ -340,7 +268,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--motions", default=None, help="a Bandai Namco copy, for the real takes' hand heights")
     parser.add_argument("--seconds", type=float, default=2.0)
     args = parser.parse_args(argv)
-    model = motionclip.load(args.checkpoint)
+    model = load_model(args.checkpoint)
     takes = []
     if args.motions:
         from motionclip.data.sources import discover

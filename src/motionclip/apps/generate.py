@@ -7,8 +7,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from motionclip.apps.compose import Composition, Split, compose_samples, split_prompt
+from motionclip.apps.compose import Composition, compose_samples
 from motionclip.apps.outputs import write_outputs
+from motionclip.apps.prompt_split import Split, split_prompt
 from motionclip.apps.vocabulary import Closeness, closeness, default_split, notes
 from motionclip.checks import validate_prompts  # beside the text check the model API uses
 from motionclip.data.motion import Motion
