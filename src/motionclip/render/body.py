@@ -10,12 +10,12 @@ by an estimated body height so any unit scale renders the same.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from motionclip.render.config import RenderConfig
+from motionclip.render.hierarchy import ancestors, children, path_lengths, topological_order
 
 # (start, end) radii in metres for a 1.7 m person, keyed by body-part category of the bone.
 _RADII: dict[str, tuple[float, float]] = {
@@ -164,51 +164,18 @@ def _chain_roots(side: np.ndarray, start: np.ndarray, end: np.ndarray) -> np.nda
     return out
 
 
-def _children(parents: Sequence[int]) -> list[list[int]]:
-    kids: list[list[int]] = [[] for _ in parents]
-    for j, p in enumerate(parents):
-        if p >= 0:
-            kids[p].append(j)
-    return kids
-
-
-def _path_lengths(parents: Sequence[int], bone_len: np.ndarray) -> np.ndarray:
-    """Distance along bones from the root to every joint."""
-    out = np.zeros(len(parents))
-    for j in _topological_order(parents):
-        if parents[j] >= 0:
-            out[j] = out[parents[j]] + bone_len[j]
-    return out
-
-
-def _topological_order(parents: Sequence[int]) -> list[int]:
-    kids = _children(parents)
-    order = [parents.index(-1)]
-    for j in order:
-        order.extend(kids[j])
-    return order
-
-
-def _ancestors(parents: Sequence[int], j: int) -> set[int]:
-    out = {j}
-    while parents[j] >= 0:
-        j = parents[j]
-        out.add(j)
-    return out
-
-
 def build_mannequin(
     positions: np.ndarray, parents: list[int], names: list[str] | None, config: RenderConfig
 ) -> Mannequin:
     """Choose primitives, radii and colours for a skeleton (positions (T, J, 3) in metres)."""
     num_j = len(parents)
     root = parents.index(-1)
-    kids = _children(parents)
+    kids = children(parents)
     leaves = [j for j in range(num_j) if not kids[j]]
     bone_vec = positions - positions[:, [max(p, 0) for p in parents]]
     bone_len = np.linalg.norm(bone_vec, axis=-1).mean(0)
     bone_len[root] = 0.0
-    path = _path_lengths(parents, bone_len)
+    path = path_lengths(parents, bone_len)
     rel_y = np.median(positions[..., 1] - positions[:, root : root + 1, 1], axis=0)
     cats: list[str | None] = [joint_category(n) for n in names] if names else [None] * num_j
 
@@ -223,10 +190,10 @@ def build_mannequin(
     scale = height / _REFERENCE_HEIGHT
     thick = scale * config.thickness
 
-    trunk = _ancestors(parents, head) if head >= 0 else {root}
+    trunk = ancestors(parents, head) if head >= 0 else {root}
 
     starts, ends, ext, r0s, r1s, cols = [], [], [], [], [], []
-    for j in _topological_order(parents):
+    for j in topological_order(parents):
         p = parents[j]
         if p < 0 or (cats[p] == "head" and head >= 0):
             continue  # no bone into the root; head-top bones are covered by the head sphere
@@ -326,7 +293,7 @@ def _sides(
         x = positions[0, :, 0] - positions[0, root, 0]
         own = np.where(x > threshold, 1, np.where(x < -threshold, -1, 0))
     side = np.zeros(num_j, dtype=np.int64)
-    for j in _topological_order(parents):
+    for j in topological_order(parents):
         p = parents[j]
         side[j] = side[p] if p >= 0 and side[p] != 0 else own[j]
     side[root] = 0
