@@ -11,7 +11,8 @@ import torch
 from PIL import Image
 
 from motionclip.text import EmbeddingCache
-from motionclip.text.cache import default_cache_dir, image_key, resolve_cache_dir, text_key
+from motionclip.text.cache import default_cache_dir, resolve_cache_dir
+from motionclip.text.keys import image_key, text_key
 
 
 def _files(root: Path) -> list[Path]:

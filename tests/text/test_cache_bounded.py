@@ -9,7 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from motionclip.text.cache import CACHE_MAX_ENV, DEFAULT_MAX_BYTES, EmbeddingCache, default_max_bytes, text_key
+from motionclip.text.cache import CACHE_MAX_ENV, DEFAULT_MAX_BYTES, EmbeddingCache, default_max_bytes
+from motionclip.text.keys import text_key
 
 ENTRY = 384 * 4 + 128  # one float32 MiniLM vector as .npy
 

@@ -16,7 +16,8 @@ import torch
 
 from motionclip.errors import MotionCLIPError
 
-from .cache import EmbeddingCache, image_key, make_cache, text_key
+from .cache import EmbeddingCache, make_cache
+from .keys import image_key, text_key
 
 if TYPE_CHECKING:
     from PIL import Image

@@ -48,17 +48,14 @@ import numpy as np
 import torch
 
 if TYPE_CHECKING:
-    from PIL import Image
+    pass
 
 __all__ = [
     "CACHE_ENV",
     "EmbeddingCache",
     "default_cache_dir",
-    "fingerprint_dir",
-    "image_key",
     "make_cache",
     "resolve_cache_dir",
-    "text_key",
 ]
 
 CACHE_ENV = "MOTIONCLIP_CACHE_DIR"
@@ -117,34 +114,6 @@ def make_cache(cache_dir: str | os.PathLike[str] | bool | None, namespace: str) 
     """Build the cache a backend should use, or ``None`` when caching is off."""
     root = resolve_cache_dir(cache_dir)
     return None if root is None else EmbeddingCache(root, namespace)
-
-
-def text_key(text: str) -> str:
-    """Key of a text: the exact string (no normalisation -- the encoder sees it verbatim)."""
-    return hashlib.sha256(b"text\0" + text.encode("utf-8")).hexdigest()
-
-
-def image_key(image: Image.Image) -> str:
-    """Key of an image: mode, size and raw pixel bytes (PNG bytes vary across encoders)."""
-    h = hashlib.sha256(b"image\0")
-    h.update(f"{image.mode}\0{image.width}x{image.height}\0".encode())
-    h.update(image.tobytes())
-    return h.hexdigest()
-
-
-def fingerprint_dir(path: Path) -> str:
-    """Cheap identity of a local model directory: resolved path + size/mtime of weight/config files.
-
-    Rebuilding a model in place (e.g. a different seed) changes the fingerprint,
-    so stale cache entries are not reused.
-    """
-    path = path.resolve()
-    h = hashlib.sha256(str(path).encode())
-    for f in sorted(path.iterdir()):
-        if f.is_file() and f.suffix in {".safetensors", ".bin", ".json", ".pt", ".pth"}:
-            st = f.stat()
-            h.update(f"{f.name}:{st.st_size}:{st.st_mtime_ns};".encode())
-    return f"{path}#{h.hexdigest()[:16]}"
 
 
 def _atomic_write(target: Path, data: bytes) -> None:

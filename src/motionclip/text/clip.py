@@ -20,7 +20,7 @@ import torch
 
 from ._hf import quiet_progress, require_safetensors
 from .base import BackendError, WeightsBackend
-from .cache import fingerprint_dir
+from .keys import fingerprint_dir
 
 if TYPE_CHECKING:
     from PIL import Image

@@ -17,7 +17,7 @@ import torch
 
 from ._hf import quiet_progress, require_safetensors
 from .base import BackendError, WeightsBackend
-from .cache import fingerprint_dir
+from .keys import fingerprint_dir
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
