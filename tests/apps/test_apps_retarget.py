@@ -69,7 +69,7 @@ def test_classify_interpolate_edit_cli_with_a_joint_map(tiny_checkpoint: Path, a
     args = ["classify", str(path), "--classes", "walk,wave-left-hand", "-c", str(tiny_checkpoint), "--json"]
     r = runner.invoke(app, [*args, "--joint-map", str(mapping)])
     assert r.exit_code == 0, r.output + repr(r.exception)
-    assert len(json.loads(r.output)["predictions"]) == 2
+    assert len(json.loads(r.stdout)["predictions"]) == 2
     r = runner.invoke(app, args)
     assert isinstance(r.exception, MotionCLIPError) and "cannot find the humanoid joints" in str(r.exception)
     out = tmp_path / "i.npz"
@@ -116,15 +116,33 @@ def test_up_and_units_options_reach_the_reader(tiny_checkpoint: Path, tmp_path: 
     auto = runner.invoke(app, base)
     forced = runner.invoke(app, [*base, "--units", "cmu", "--up", "y"])
     assert auto.exit_code == 0 and forced.exit_code == 0, auto.output + forced.output
-    assert json.loads(auto.output)["predictions"] == json.loads(forced.output)["predictions"]
+    assert json.loads(auto.stdout)["predictions"] == json.loads(forced.stdout)["predictions"]
     # the canonical features do not depend on size (the root path is scaled by leg length), so even a
     # wrong unit recognises the same; it matters for --rig output and the reported heights
     wrong = runner.invoke(app, [*base, "--units", "m"])
     assert wrong.exit_code == 0
-    got = json.loads(wrong.output)["predictions"]
-    assert [p["label"] for p in got] == [p["label"] for p in json.loads(auto.output)["predictions"]]
+    got = json.loads(wrong.stdout)["predictions"]
+    assert [p["label"] for p in got] == [p["label"] for p in json.loads(auto.stdout)["predictions"]]
     bad = runner.invoke(app, [*base, "--units", "furlong"])
     assert isinstance(bad.exception, MotionCLIPError) and "unknown unit" in str(bad.exception)
+
+
+def test_classify_and_edit_print_how_a_file_was_read(tiny_checkpoint: Path, tmp_path: Path) -> None:
+    """A file in CMU units on a canonical-body model: the unit found is said on stderr (not in --json)."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "data"))
+    from rig_samples import CMU, canonical_walk, write_rig_file
+
+    path = write_rig_file(CMU, canonical_walk(), tmp_path / "cmu.bvh")
+    r = runner.invoke(app, ["classify", str(path), "--classes", "walk,run", "-c", str(tiny_checkpoint), "--json"])
+    assert r.exit_code == 0, r.output
+    assert "units: cmu" in r.stderr and "converted to metres" in r.stderr
+    json.loads(r.stdout)  # stdout stays one JSON document
+    out = tmp_path / "edit.bvh"
+    r = runner.invoke(
+        app, ["edit", "--motion", str(path), "--add", "elderly", "-c", str(tiny_checkpoint), "--out", str(out)]
+    )
+    assert r.exit_code == 0, r.output
+    assert r.stderr.count("units: cmu") == 1 and out.is_file()
 
 
 def test_commands_read_a_real_take_longer_than_480_frames(tiny_checkpoint: Path, shared_dir: Path,

@@ -20,7 +20,8 @@ averaged, because the encoder only ever saw training-length windows.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
@@ -42,6 +43,8 @@ class Reading:
     joint_map: dict[str, str] | None = None
     up: str = "auto"
     units: str = "auto"
+    # receives each file's reading notes (units converted, a poor fit to the body): the CLI prints them
+    report: Callable[[str], None] | None = field(default=None, compare=False)
 
 
 def reading_of(joint_map: dict[str, str] | Reading | None) -> Reading:
@@ -97,6 +100,9 @@ def to_model_body(
     r = reading_of(joint_map)
     if model.body == CANONICAL_BODY:
         fitted, notes = body_from_rig(motion, r.joint_map, r.units)
+        if r.report is not None:
+            for line in notes:
+                r.report(line)
         return fitted.motion, notes
     if motion.skeleton.same_topology(model.skeleton) and not r.joint_map:
         return motion, []

@@ -222,7 +222,10 @@ def _reading(joint_map: Path | None, up: str, units: str) -> Reading:
     """How the command reads its motion files, checked before the model loads."""
     from motionclip.apps.sources import Reading, read_joint_map, reading_of
 
-    return reading_of(Reading(read_joint_map(joint_map), up, units))
+    def report(line: str) -> None:  # a file's reading notes: units converted, a poor fit to the body
+        err_console().print(f"{line}", markup=False, soft_wrap=True)
+
+    return reading_of(Reading(read_joint_map(joint_map), up, units, report))
 
 
 # ----------------------------------------------------------------------------- retrieve
