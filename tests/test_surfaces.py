@@ -148,7 +148,7 @@ def test_the_web_never_reads_server_files(model, client, tmp_path: Path) -> None
     the CLI, on the user's own machine, reads the file."""
     from synthetic import make_motion
 
-    from motionclip.apps.sources import resolve
+    from motionclip.apps.inputs import resolve
     from motionclip.data.bvh import write_bvh
 
     path = write_bvh(make_motion("walk", frames=30), tmp_path / "secret.bvh")

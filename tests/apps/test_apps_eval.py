@@ -219,7 +219,7 @@ def test_ablation_and_seeds(synthetic_cache, tmp_path, embedding_cache_dir) -> N
 
 
 def test_study_config_applies_the_preset_before_overrides() -> None:
-    from motionclip.apps.eval.runs import budget_config
+    from motionclip.apps.eval.studies import budget_config
     from motionclip.training.config import PRESETS
 
     run = budget_config(["loss.text=0"], 7, ["train.seed=2"], preset="shipped")

@@ -9,8 +9,8 @@ import torch
 
 from motionclip.apps import compose as co
 from motionclip.apps import edit as ed
+from motionclip.apps.inputs import match_norm, resolve
 from motionclip.apps.interpolate import interpolate, interpolate_latents, interpolate_to_files
-from motionclip.apps.sources import match_norm, resolve
 from motionclip.data.io import read_motion
 from motionclip.errors import MotionCLIPError
 

@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "data"))
 from byod_samples import mixamo_motion  # noqa: E402
 
-from motionclip.apps.sources import motion_latent, to_model_skeleton  # noqa: E402
+from motionclip.apps.inputs import motion_latent, to_model_skeleton  # noqa: E402
 from motionclip.cli import app  # noqa: E402
 from motionclip.data.io import write_motion  # noqa: E402
 from motionclip.errors import MotionCLIPError  # noqa: E402

@@ -204,7 +204,7 @@ def test_classify_note_is_the_applications(client, web_model, walk_bvh: Path) ->
 
 def test_classify_probabilities_are_clip_softmax(client, web_model, walk_bvh: Path) -> None:  # noqa: ANN001
     from motionclip.apps.classify import class_text
-    from motionclip.apps.sources import motion_latent
+    from motionclip.apps.inputs import motion_latent
 
     classes = ["walk", "wave", "jump"]
     z = torch.nn.functional.normalize(motion_latent(web_model, read_bvh(walk_bvh))[None], dim=-1)

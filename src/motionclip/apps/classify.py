@@ -21,7 +21,7 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 
-from motionclip.apps.sources import Reading, check_model, is_motion_path, latent_on_model, motion_latent, reading_of
+from motionclip.apps.inputs import Reading, check_model, is_motion_path, latent_on_model, motion_latent, reading_of
 from motionclip.data.io import read_motion
 from motionclip.data.labels import CONTENT_PHRASES, STYLE_PHRASES, class_prompt, style_prompt
 from motionclip.data.motion import Motion
@@ -122,7 +122,7 @@ def classify(
     raw: bool = False,
     joint_map: dict[str, str] | Reading | None = None,
 ) -> list[Prediction]:
-    """Zero-shot top-k classes of a motion file (``joint_map``: a map or a ``sources.Reading``)."""
+    """Zero-shot top-k classes of a motion file (``joint_map``: a map or a ``inputs.Reading``)."""
     check_model(model)
     if motion_file is None:
         raise MotionCLIPError("motion_file must be a path to a .bvh, .bvh.gz or .npz file, got None")
@@ -141,8 +141,8 @@ def classify_motion(
     on_model: bool = False,
 ) -> list[Prediction]:
     """Zero-shot top-k classes of a loaded motion of any rig (what every surface calls);
-    ``joint_map`` names joints no rule finds (see ``sources.motion_latent``); ``on_model``:
-    the motion is already on the model's body (``sources.to_model_skeleton``; the web server
+    ``joint_map`` names joints no rule finds (see ``inputs.motion_latent``); ``on_model``:
+    the motion is already on the model's body (``inputs.to_model_skeleton``; the web server
     maps uploads before it takes the model lock)."""
     check_model(model)
     if not isinstance(motion, Motion):

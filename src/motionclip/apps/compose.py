@@ -241,7 +241,7 @@ MEASURED_PROMPTS = (
 def real_peaks(model: Any, takes: Sequence[Any], content: str, style: str = "normal", n: int = 5) -> dict[str, float]:
     """Median over the first ``n`` real takes of ``content`` / ``style`` (``data.sources.Take``,
     in name order) of each joint's peak height (m), on the model's skeleton."""
-    from motionclip.apps.sources import to_model_skeleton
+    from motionclip.apps.inputs import to_model_skeleton
     from motionclip.data.io import read_motion
 
     found = sorted((t for t in takes if (t.content, t.style) == (content, style)), key=lambda t: t.name)[:n]

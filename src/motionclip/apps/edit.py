@@ -39,8 +39,8 @@ from typing import TYPE_CHECKING
 import torch
 
 from motionclip.apps.compose import Composition, body_parts, combine, fit_length, gesture_limbs
+from motionclip.apps.inputs import Reading, Source, check_model, latent_on_model, match_norm, resolve
 from motionclip.apps.outputs import check_output, write_outputs
-from motionclip.apps.sources import Reading, Source, check_model, latent_on_model, match_norm, resolve
 from motionclip.data.canonical import resample
 from motionclip.data.labels import style_prompt
 from motionclip.data.motion import Motion
@@ -117,7 +117,7 @@ def edit_style(
     joint_map: dict[str, str] | Reading | None = None,
 ) -> Edit:
     """Style edit of a motion file or a text: ``z + s * (E(add) - E(sub))``.
-    ``allow_files=False``: every input is text (see ``sources.resolve``)."""
+    ``allow_files=False``: every input is text (see ``inputs.resolve``)."""
     from motionclip.checks import check_str
 
     check_model(model)

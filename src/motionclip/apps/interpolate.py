@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING
 
 import torch
 
+from motionclip.apps.inputs import Reading, Source, check_model, resolve
 from motionclip.apps.outputs import write_outputs
-from motionclip.apps.sources import Reading, Source, check_model, resolve
 from motionclip.data.motion import Motion
 from motionclip.generation.text_to_motion import MotionCLIP
 from motionclip.limits import LIMITS, Limits
@@ -45,7 +45,7 @@ def interpolate(
     joint_map: dict[str, str] | Reading | None = None,
 ) -> tuple[list[Motion], list[str], torch.Tensor]:
     """Decode the interpolation A -> B; returns motions, captions and the latents.
-    ``allow_files=False``: A and B are always text (see ``sources.resolve``)."""
+    ``allow_files=False``: A and B are always text (see ``inputs.resolve``)."""
     check_model(model)
     check_steps(steps)
     src_a = resolve(model, a, allow_files=allow_files, joint_map=joint_map)

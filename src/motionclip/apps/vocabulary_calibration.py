@@ -128,7 +128,7 @@ def calibrate_classes(model: MotionCLIP, root: str, per_content: int = 4) -> Cla
     name order), each classified against the checkpoint's contents and against the absent
     actions (``assets/absent_actions.json``); positives = the absent-only case."""
     from motionclip.apps.classify import FAR_CLASS_COSINE, class_text
-    from motionclip.apps.sources import motion_latent
+    from motionclip.apps.inputs import motion_latent
     from motionclip.data.io import read_motion
     from motionclip.data.sources import discover
 

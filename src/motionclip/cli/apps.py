@@ -32,7 +32,7 @@ from motionclip.cli.common import (
 )
 
 if TYPE_CHECKING:
-    from motionclip.apps.sources import Reading
+    from motionclip.apps.inputs import Reading
 
 
 def generate(
@@ -86,8 +86,8 @@ def render(
     joint_map: JointMapOpt = None,
 ) -> None:
     """Render motion files as a shaded mannequin video, GIF or key-frame strip (any humanoid on the canonical body)."""
+    from motionclip.apps.inputs import read_joint_map
     from motionclip.apps.outputs import render_files
-    from motionclip.apps.sources import read_joint_map
 
     def note(text: str) -> None:
         err_console().print(text, markup=False, soft_wrap=True)
@@ -220,7 +220,7 @@ def classify(
 
 def _reading(joint_map: Path | None, up: str, units: str) -> Reading:
     """How the command reads its motion files, checked before the model loads."""
-    from motionclip.apps.sources import Reading, read_joint_map, reading_of
+    from motionclip.apps.inputs import Reading, read_joint_map, reading_of
 
     def report(line: str) -> None:  # a file's reading notes: units converted, a poor fit to the body
         err_console().print(f"{line}", markup=False, soft_wrap=True)

@@ -212,7 +212,7 @@ class MotionService:
         """Zero-shot recognition of an uploaded BVH (``motionclip.apps.classify``): the upload
         is parsed before the model lock is taken."""
         from motionclip.apps.classify import classify_motion, far_note
-        from motionclip.apps.sources import to_model_skeleton
+        from motionclip.apps.inputs import to_model_skeleton
         from motionclip.data.up_axis import to_y_up
 
         # parsing, up axis, cropping and the mapping onto the model's body happen before the

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from motionclip.apps.eval.run import evaluate_core
-from motionclip.apps.eval.runs import budget_config, make_backend, realism_row, train_or_load
+from motionclip.apps.eval.studies import budget_config, make_backend, realism_row, train_or_load
 from motionclip.data.cache import MotionCache
 from motionclip.errors import MotionCLIPError
 from motionclip.io_utils import atomic_write_text
