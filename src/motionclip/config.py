@@ -133,6 +133,7 @@ def apply_overrides(cfg: Any, overrides: list[str]) -> Any:
                 raise MotionCLIPError(f"unknown config section {part!r} in {key!r}")
             obj = getattr(obj, part)
         leaf = parts[-1]
+        leaf = getattr(obj, "RENAMED_KEYS", {}).get(leaf, leaf)
         if not dataclasses.is_dataclass(obj) or leaf not in {f.name for f in dataclasses.fields(obj)}:
             raise MotionCLIPError(f"unknown config key {key!r}")
         try:

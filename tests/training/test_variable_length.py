@@ -91,15 +91,29 @@ def test_padding_changes_neither_the_loss_nor_the_real_frames(tiny_checkpoint: P
 
 def test_training_on_variable_length_clips(synthetic_cache: Path, tiny_checkpoint: Path, tmp_path: Path) -> None:
     run = quick_run(steps=3)
-    run.train.clip_min_frames, run.train.clip_max_frames = 10, 60
+    run.train.window_min_frames, run.train.window_max_frames = 10, 60
     summary = train(synthetic_cache, run, tmp_path, progress=False, log=lambda *_: None)
     assert summary["global_step"] == 3
     model = load_model(tmp_path / "model.safetensors")
     assert model.trained_frames == 60
     assert len(model.generate("a person walks", frames=50)) == 50  # one pass within the trained range
-    run.train.clip_min_frames = 1
-    with pytest.raises(MotionCLIPError, match="clip_min_frames"):
+    run.train.window_min_frames = 1
+    with pytest.raises(MotionCLIPError, match="window_min_frames"):
         from motionclip.training.config import validate_run_config
 
         validate_run_config(run)
     assert LossConfig().recipe == "normalised"
+
+
+def test_the_old_clip_frame_keys_still_read() -> None:
+    """Run files, scripts and summaries written before ``train.clip_*_frames`` became
+    ``train.window_*_frames`` keep working."""
+    from motionclip.config import apply_overrides, from_dict, to_dict
+    from motionclip.training.config import TrainRunConfig
+
+    run = apply_overrides(TrainRunConfig(), ["train.clip_min_frames=10", "train.clip_max_frames=60"])
+    assert (run.train.window_min_frames, run.train.window_max_frames) == (10, 60)
+    old = to_dict(TrainRunConfig())
+    old["train"] = {("clip_max_frames" if k == "window_max_frames" else k): v for k, v in old["train"].items()}
+    old["train"]["clip_max_frames"] = 90
+    assert from_dict(TrainRunConfig, old).train.window_max_frames == 90

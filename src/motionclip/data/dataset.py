@@ -180,11 +180,11 @@ class MotionDataModule(pl.LightningDataModule):
         num_workers: int = 0,
         jitter: bool = True,
         image_embeddings: torch.Tensor | None = None,
-        clip_frames: tuple[int, int] | None = None,
+        window_frames: tuple[int, int] | None = None,
     ) -> None:
         super().__init__()
         self.path = Path(path)
-        self.clip_frames = clip_frames  # (min, max) variable-length training clips, or None
+        self.window_frames = window_frames  # (min, max) variable-length training windows, or None
         self.batch_size = batch_size
         self.num_workers = num_workers
         self.jitter = jitter
@@ -216,10 +216,10 @@ class MotionDataModule(pl.LightningDataModule):
         )
 
     def train_dataloader(self) -> DataLoader:
-        if self.clip_frames is None:
+        if self.window_frames is None:
             return self._loader("train", shuffle=True)
         ds = self.dataset("train")
-        sampler = LengthBatchSampler(len(ds), self.batch_size, self.cache.window, *self.clip_frames)
+        sampler = LengthBatchSampler(len(ds), self.batch_size, self.cache.window, *self.window_frames)
         return DataLoader(
             ds, batch_sampler=sampler, num_workers=self.num_workers,
             persistent_workers=self.num_workers > 0, collate_fn=collate_batch,

@@ -53,6 +53,12 @@ class LossConfig:
 class TrainConfig:
     """How a run optimises: schedule, budget, checkpoints, precision and devices."""
 
+    # run files and summaries written before the rename ("clip" also means CLIP here)
+    RENAMED_KEYS: ClassVar[dict[str, str]] = {
+        "clip_min_frames": "window_min_frames",
+        "clip_max_frames": "window_max_frames",
+    }
+
     lr: float = bounded(1e-4, gt=0)
     weight_decay: float = bounded(0.0, ge=0)
     warmup_steps: int = bounded(0, ge=0)  # linear warm-up from 0 to lr
@@ -66,9 +72,9 @@ class TrainConfig:
     seed: int = 0
     num_workers: int = bounded(0, ge=0)
     jitter: bool = True  # random window offset within a take at train time
-    # variable-length training: clips of clip_min_frames..clip_max_frames (0 = the cache's window)
-    clip_min_frames: int = 0
-    clip_max_frames: int = 0
+    # variable-length training: windows of window_min_frames..window_max_frames (0 = the cache's window)
+    window_min_frames: int = 0
+    window_max_frames: int = 0
     init_from: str | None = None  # start from a model checkpoint's weights (fine-tuning)
     checkpoint_every: int = bounded(1000, ge=1)  # steps
     val_every_epochs: int = bounded(1, ge=1)
@@ -151,9 +157,9 @@ def validate_run_config(cfg: TrainRunConfig) -> None:
     check_fields(cfg.train, "train")
     if cfg.train.lr_schedule == "cosine" and cfg.train.max_steps <= 0:
         raise MotionCLIPError("train.lr_schedule=cosine needs train.max_steps > 0")
-    lo, hi = cfg.train.clip_min_frames, cfg.train.clip_max_frames
+    lo, hi = cfg.train.window_min_frames, cfg.train.window_max_frames
     if (lo or hi) and not (2 <= lo <= hi <= cfg.model.max_frames):
         raise MotionCLIPError(
-            f"train.clip_min_frames/clip_max_frames must satisfy 2 <= min <= max <= model.max_frames "
+            f"train.window_min_frames/window_max_frames must satisfy 2 <= min <= max <= model.max_frames "
             f"({cfg.model.max_frames}), got {lo}..{hi}"
         )

@@ -108,8 +108,8 @@ def _prepare(
     check_output_path(out / "model.safetensors")
     resume_from = resume_state(out, resume) if resume is not None else None
     pl.seed_everything(run.train.seed, workers=True, verbose=False)
-    clips = (run.train.clip_min_frames, run.train.clip_max_frames) if run.train.clip_max_frames else None
-    dm = MotionDataModule(data, run.train.batch_size, run.train.num_workers, run.train.jitter, clip_frames=clips)
+    lengths = (run.train.window_min_frames, run.train.window_max_frames) if run.train.window_max_frames else None
+    dm = MotionDataModule(data, run.train.batch_size, run.train.num_workers, run.train.jitter, window_frames=lengths)
     check_max_frames(run, dm.cache.window, data)
     if len(dm.cache.window_indices("train")) == 0:
         raise MotionCLIPError(f"{data}: the train split has no windows; nothing to train on")
@@ -137,7 +137,7 @@ def _prepare(
         backend_model=run.backend_model,
         fps=dm.cache.fps,
         window=dm.cache.window,
-        trained_frames=max(dm.cache.window, run.train.clip_max_frames),
+        trained_frames=max(dm.cache.window, run.train.window_max_frames),
         body=dm.cache.body,
     )
     model = MotionCLIP(config, dm.cache.skeleton, dm.stats)

@@ -75,7 +75,7 @@ def check_accelerator(t: TrainConfig) -> None:
 
 def check_max_frames(run: TrainRunConfig, window: int, data: str | Path) -> None:
     """The positional table covers the longest training clip (else the first step fails)."""
-    longest = max(window, run.train.clip_max_frames)
+    longest = max(window, run.train.window_max_frames)
     if run.model.max_frames < longest:
         raise MotionCLIPError(
             f"model.max_frames={run.model.max_frames} is shorter than the {longest}-frame training windows "
