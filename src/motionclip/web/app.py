@@ -214,7 +214,7 @@ _TextQuery = Annotated[
     ),
 ]
 _FramesQuery = Annotated[int, Query(ge=1, le=DEFAULT_LIMITS.max_frames, description="Frames to generate.")]
-_SeedQuery = Annotated[int, Query(ge=0, le=2**31 - 1, description="Generation seed (as /api/generate).")]
+_SeedQuery = Annotated[int, Query(ge=0, le=DEFAULT_LIMITS.max_seed, description="Generation seed (as /api/generate).")]
 
 
 def _json(payload: dict[str, Any]) -> JSONResponse:

@@ -64,7 +64,7 @@ class GenerateRequest(BaseModel):
     text: Prompt = Field(description="What the person does, e.g. 'a person walks forward'.")
     frames: Frames = L.default_frames
     seed: Annotated[
-        int, Field(ge=0, le=2**31 - 1, description="Same seed, same motion; others give variations."), JSON_INTEGER
+        int, Field(ge=0, le=L.max_seed, description="Same seed, same motion; others give variations."), JSON_INTEGER
     ] = 0
 
 
@@ -75,24 +75,27 @@ class InterpolateRequest(BaseModel):
     frames: Frames = L.default_frames
 
 
-class EditRequest(BaseModel):
+class _LatentArithmetic(BaseModel):
+    """What every latent-arithmetic request has: the edit strength and the motion's length."""
+
+    scale: Scale = 1.0
+    frames: Frames = L.default_frames
+
+
+class EditRequest(_LatentArithmetic):
     text: Prompt = Field(description="The motion to edit, as text.")
     add: Prompt = Field(description="Style to add: a word ('proud') or a sentence.")
     sub: OptionalPrompt | None = Field(
         default=None, description="Style to remove (a word or a sentence; default: the neutral style 'normal')."
     )
-    scale: Scale = 1.0
-    frames: Frames = L.default_frames
 
 
-class ComposeRequest(BaseModel):
+class ComposeRequest(_LatentArithmetic):
     upper: Prompt = Field(description="Upper-body action, e.g. 'a person waves the right hand'.")
     lower: Prompt = Field(description="Lower-body motion, e.g. 'a person walks forward'.")
     neutral: OptionalPrompt | None = Field(
         default=None, description="Neutral pose subtracted from the upper action (default 'a person stands still')."
     )
-    scale: Scale = 1.0
-    frames: Frames = L.default_frames
 
 
 class Bone(BaseModel):
