@@ -176,7 +176,8 @@ def load_checkpoint(
         raise CheckpointError(f"{p}: checkpoint does not match the model ({one_line(exc)})") from None
     state = _complete_state(state, model, version, p)
     try:
-        model.load_state_dict(state, strict=True, assign=True)
+        # copied into the model's own fp32 tensors: no second full-size copy of an fp16 file
+        model.load_state_dict(state, strict=True)
     except (RuntimeError, TypeError, ValueError) as exc:  # every name and shape was checked: not expected
         raise CheckpointError(f"{p}: checkpoint does not match the model ({one_line(exc)})") from None
     bad = [k for k, v in state.items() if v.is_floating_point() and not bool(torch.isfinite(v).all())]
@@ -190,8 +191,8 @@ def _complete_state(
     state: dict[str, torch.Tensor], model: MotionAutoencoder, version: int, p: Path
 ) -> dict[str, torch.Tensor]:
     """``state`` checked against the model's own tensors: the same names (except the tensors
-    ``version`` predates, which get the model's empty values), shapes and kinds of number;
-    floating tensors come back as float32. Every refusal names the tensor."""
+    ``version`` predates, which get the model's empty values), shapes and kinds of number.
+    Every refusal names the tensor."""
     expected = model.state_dict()
 
     def fail(what: str) -> NoReturn:
@@ -223,7 +224,7 @@ def _complete_state(
             not want.is_floating_point() and got.dtype != want.dtype
         ):
             fail(f"tensor {key!r} is {_dtype(got)}, the model needs {_dtype(want)}")
-        out[key] = got.float() if got.is_floating_point() else got
+        out[key] = got
     return out
 
 
