@@ -170,12 +170,13 @@ def test_single_actions_are_not_split(shipped: Any) -> None:
 def test_hand_height_matches_real_waves(shipped: Any) -> None:
     if not SHARED.is_dir():
         pytest.skip("the shared Bandai Namco data is not here")
+    from motionclip.apps.compose_measure import real_peaks
     from motionclip.apps.generate import generate_composed
     from motionclip.data.sources import discover
     from motionclip.generation.request import GenerateRequest
 
     takes = discover("bandai-namco", SHARED).takes
-    real = co.real_peaks(shipped, takes, "wave-right-hand")
+    real = real_peaks(shipped, takes, "wave-right-hand")
     (motion,), (comp,) = generate_composed(
         shipped, GenerateRequest.build(["a person walks while waving the right hand"], 60)
     )

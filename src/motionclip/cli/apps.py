@@ -33,6 +33,8 @@ from motionclip.cli.common import (
 
 if TYPE_CHECKING:
     from motionclip.apps.inputs import Reading
+    from motionclip.data.rig_export import UserRig
+    from motionclip.generation.text_to_motion import MotionCLIP
 
 
 def generate(
@@ -117,13 +119,11 @@ def interpolate(
 ) -> None:
     """Decode a straight line in latent space from A to B (K steps, numbered files or a grid)."""
     from motionclip.apps.interpolate import check_steps, interpolate_to_files
-    from motionclip.apps.outputs import check_output, load_rig
+    from motionclip.apps.outputs import check_output
 
     check_output(out, grid)
     check_steps(steps)
-    reading = _reading(joint_map, up, units)
-    model = common.load_model(checkpoint, backend_model)
-    user_rig = load_rig(model, rig)
+    reading, model, user_rig = _inputs_and_model(joint_map, up, units, rig, checkpoint, backend_model)
     print_paths(interpolate_to_files(model, a, b, steps, out, frames, grid, reading, rig=user_rig))
 
 
@@ -166,11 +166,7 @@ def edit(
         raise MotionCLIPError("composition needs both --upper and --lower")
     check_output(out, grid)
     ed.check_scale(scale)
-    from motionclip.apps.outputs import load_rig
-
-    mapping = _reading(joint_map, up, units)
-    model = common.load_model(checkpoint, backend_model)
-    user_rig = load_rig(model, rig)
+    mapping, model, user_rig = _inputs_and_model(joint_map, up, units, rig, checkpoint, backend_model)
     if style_mode:
         base = str(motion) if motion else None
         result = ed.edit_style(model, add, sub, base, text, scale, frames, joint_map=mapping)  # type: ignore[arg-type]
@@ -226,6 +222,18 @@ def _reading(joint_map: Path | None, up: str, units: str) -> Reading:
         err_console().print(f"{line}", markup=False, soft_wrap=True)
 
     return reading_of(Reading(read_joint_map(joint_map), up, units, report))
+
+
+def _inputs_and_model(
+    joint_map: Path | None, up: str, units: str, rig: Path | None, checkpoint: Path | None, backend_model: str | None
+) -> tuple[Reading, MotionCLIP, UserRig | None]:
+    """The reading of the input files and the user's rig, each checked as early as it can be:
+    the reading before the model loads, the rig (it needs the model's body) before any decoding."""
+    from motionclip.apps.outputs import load_rig
+
+    reading = _reading(joint_map, up, units)
+    model = common.load_model(checkpoint, backend_model)
+    return reading, model, load_rig(model, rig)
 
 
 # ----------------------------------------------------------------------------- retrieve

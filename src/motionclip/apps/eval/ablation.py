@@ -17,8 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from motionclip.apps.eval.run import evaluate_core
-from motionclip.apps.eval.studies import budget_config, make_backend, realism_row, train_or_load
-from motionclip.data.cache import MotionCache
+from motionclip.apps.eval.studies import budget_config, realism_row, study_inputs, train_or_load
 from motionclip.io_utils import atomic_write_text
 
 VARIANTS: tuple[tuple[str, str, list[str]], ...] = (
@@ -58,10 +57,7 @@ def run_ablation(
     import json
 
     overrides = list(overrides or [])
-    cache = MotionCache.load(data)
-    cache.window_indices(split)  # unknown split fails before any training
-    base = budget_config(overrides, budget_steps, preset=preset)
-    backend = make_backend(base)
+    cache, backend = study_inputs(data, split, overrides, budget_steps, preset)
     rows: list[dict[str, Any]] = []
     for key, name, extra in VARIANTS:
         row: dict[str, Any] = {"variant": key, "name": name, "overrides": extra}

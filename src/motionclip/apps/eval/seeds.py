@@ -14,8 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from motionclip.apps.eval.run import evaluate_core
-from motionclip.apps.eval.studies import budget_config, make_backend, realism_row, train_or_load
-from motionclip.data.cache import MotionCache
+from motionclip.apps.eval.studies import budget_config, realism_row, study_inputs, train_or_load
 from motionclip.errors import MotionCLIPError
 from motionclip.io_utils import atomic_write_text
 from motionclip.limits import LIMITS
@@ -48,10 +47,7 @@ def run_seeds(
     if not 1 <= n <= MAX_SEEDS:
         raise MotionCLIPError(f"--n must be between 1 and {MAX_SEEDS}, got {n}")
     overrides = [o for o in (overrides or []) if not o.strip().startswith("train.seed=")]
-    cache = MotionCache.load(data)
-    cache.window_indices(split)
-    base = budget_config(overrides, budget_steps, preset=preset)
-    backend = make_backend(base)
+    cache, backend = study_inputs(data, split, overrides, budget_steps, preset)
     runs = []
     for seed in range(n):
         run = budget_config(overrides, budget_steps, [f"train.seed={seed}"], preset)

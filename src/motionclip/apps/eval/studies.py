@@ -1,4 +1,4 @@
-"""Train-or-reuse helper shared by the ablation and the seed study.
+"""What the ablation and the seed study share: their inputs and the train-or-reuse of a run.
 
 A run folder is reused only when its recorded config equals the requested one, so a
 changed budget or override never silently reports numbers of an older run.
@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from motionclip.config import from_dict, to_dict
+from motionclip.data.cache import MotionCache
 from motionclip.errors import MotionCLIPError
 from motionclip.generation.text_to_motion import MotionCLIP
 from motionclip.training.config import TrainRunConfig, load_run_config
@@ -31,11 +32,16 @@ def budget_config(
     return run
 
 
-def make_backend(run: TrainRunConfig) -> Any:
-    """One embedding backend for every run of a study (loading MiniLM/CLIP once)."""
+def study_inputs(
+    data: str | Path, split: str, overrides: list[str], budget_steps: int, preset: str | None
+) -> tuple[MotionCache, Any]:
+    """The study's data, checked for ``split`` before any training, and one embedding backend
+    for every run of it (loading MiniLM/CLIP once)."""
     from motionclip.training.setup import run_backend
 
-    return run_backend(run)
+    cache = MotionCache.load(data)
+    cache.window_indices(split)
+    return cache, run_backend(budget_config(overrides, budget_steps, preset=preset))
 
 
 def _same_config(stored: dict[str, Any], run: TrainRunConfig, latent_dim: int) -> bool:
