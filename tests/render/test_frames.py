@@ -7,7 +7,7 @@ import pytest
 import torch
 from render_test_skeleton import NAMES, PARENTS, J, arm_raised_pose, rest_pose, travelling
 
-from motionclip.render import RenderConfig, render_frame, render_frames
+from motionclip.render import RenderConfig, render_frame, render_frames, render_masked_frames
 
 
 def _centroid(mask: np.ndarray) -> tuple[float, float]:
@@ -42,7 +42,7 @@ def test_raised_arm_appears_on_correct_image_side(side: str, expect_right: bool,
     """Facing the character, its LEFT arm shows on the image's RIGHT."""
     poses = np.stack([rest_pose(), arm_raised_pose(side)])
     cfg = RenderConfig(width=96, height=96, follow_root=False)
-    _, masks = render_frames(poses, PARENTS, NAMES, cfg, return_mask=True)
+    _, masks = render_masked_frames(poses, PARENTS, NAMES, cfg)
     extra = masks[1] & ~masks[0]
     assert extra.sum() > 20
     ex, ey = _centroid(extra)
@@ -57,7 +57,7 @@ def test_unnamed_skeleton_sides_by_position(side: str, expect_right: bool) -> No
     """Without names, +X joints count as the left (warm tint) and the raised hand is not taken for the head."""
     poses = np.stack([rest_pose(), arm_raised_pose(side)])
     cfg = RenderConfig(width=96, height=96, follow_root=False)
-    frames, masks = render_frames(poses, PARENTS, None, cfg, return_mask=True)
+    frames, masks = render_masked_frames(poses, PARENTS, None, cfg)
     extra = masks[1] & ~masks[0]
     assert (_centroid(extra)[0] > _centroid(masks[0])[0]) == expect_right
     red, blue = frames[1][extra][:, [0, 2]].astype(float).mean(0)
@@ -67,7 +67,7 @@ def test_unnamed_skeleton_sides_by_position(side: str, expect_right: bool) -> No
 @pytest.mark.parametrize(("dx", "dz"), [(4.0, 0.0), (0.0, 5.0), (-3.0, -3.0)])
 def test_travelling_root_stays_in_frame(dx: float, dz: float, small_config: RenderConfig) -> None:
     positions = travelling(24, dx=dx, dz=dz)
-    frames, masks = render_frames(positions, PARENTS, NAMES, small_config, return_mask=True)
+    frames, masks = render_masked_frames(positions, PARENTS, NAMES, small_config)
     assert frames.shape == (24, 64, 64, 3)
     for m in masks:
         assert m.sum() > 20
@@ -80,7 +80,7 @@ def test_travelling_root_stays_in_frame(dx: float, dz: float, small_config: Rend
 
 def test_unfollowed_travel_still_framed(small_config: RenderConfig) -> None:
     cfg = RenderConfig(width=64, height=64, follow_root=False)
-    _, masks = render_frames(travelling(12, dx=3.0), PARENTS, NAMES, cfg, return_mask=True)
+    _, masks = render_masked_frames(travelling(12, dx=3.0), PARENTS, NAMES, cfg)
     for m in masks:
         assert m.any() and not (m[:, 0].any() or m[:, -1].any())
 

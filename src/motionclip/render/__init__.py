@@ -14,7 +14,7 @@ on the image's RIGHT (you face it).  Left limbs are tinted warm (orange), right 
 """
 
 from motionclip.render.config import RenderConfig, RenderError
-from motionclip.render.frames import render_frame, render_frames
+from motionclip.render.frames import render_frame, render_frames, render_masked_frames
 from motionclip.render.grid import render_grid
 from motionclip.render.motion import render_motion
 from motionclip.render.video import save_animation, save_keyframe_strip
@@ -25,6 +25,7 @@ __all__ = [
     "render_frame",
     "render_frames",
     "render_grid",
+    "render_masked_frames",
     "render_motion",
     "save_animation",
     "save_keyframe_strip",

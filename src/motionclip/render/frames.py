@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Literal, overload
+from typing import Any
 
 import numpy as np
 from tqdm.auto import tqdm
@@ -57,31 +57,6 @@ def _frame_indices(frames: Sequence[int] | None, num_t: int) -> list[int]:
     return out
 
 
-@overload
-def render_frames(
-    positions: Any,
-    parents: Sequence[int],
-    names: Sequence[str] | None = ...,
-    config: RenderConfig | None = ...,
-    frames: Sequence[int] | None = ...,
-    progress: bool = ...,
-    return_mask: Literal[False] = ...,
-) -> np.ndarray: ...
-
-
-@overload
-def render_frames(
-    positions: Any,
-    parents: Sequence[int],
-    names: Sequence[str] | None = ...,
-    config: RenderConfig | None = ...,
-    frames: Sequence[int] | None = ...,
-    progress: bool = ...,
-    *,
-    return_mask: Literal[True],
-) -> tuple[np.ndarray, np.ndarray]: ...
-
-
 def render_frames(
     positions: Any,
     parents: Sequence[int],
@@ -89,16 +64,27 @@ def render_frames(
     config: RenderConfig | None = None,
     frames: Sequence[int] | None = None,
     progress: bool = False,
-    return_mask: bool = False,
-) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
-    """Render a motion as shaded-mannequin frames.
+) -> np.ndarray:
+    """Render a motion as shaded-mannequin frames: (N, H, W, 3) uint8.
 
     positions: (T, J, 3) numpy array or torch tensor, metres, Y up (character faces +Z, left = +X).
     parents: parent index per joint, -1 for the root.  names: optional joint names (nicer radii/colours).
     frames: subset of frame indices to draw; the camera is still framed on the whole motion, so a
     subset looks exactly like the same frames of a full render.
-    Returns (N, H, W, 3) uint8, plus an (N, H, W) bool mannequin mask when ``return_mask``.
     """
+    return render_masked_frames(positions, parents, names, config, frames, progress)[0]
+
+
+def render_masked_frames(
+    positions: Any,
+    parents: Sequence[int],
+    names: Sequence[str] | None = None,
+    config: RenderConfig | None = None,
+    frames: Sequence[int] | None = None,
+    progress: bool = False,
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`render_frames` plus an (N, H, W) bool mask of the mannequin's pixels (the image
+    targets and the tests need to know what is figure and what is floor)."""
     config = config or RenderConfig()
     pos = as_positions(positions)
     par = check_parents(parents, pos.shape[1])
@@ -111,7 +97,7 @@ def render_frames(
         image, cover = render_scene_frame(scene, f, a[f], b[f])
         out[i] = to_srgb8(image)
         masks[i] = cover >= 0.5
-    return (out, masks) if return_mask else out
+    return out, masks
 
 
 def render_frame(
@@ -123,6 +109,5 @@ def render_frame(
 ) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
     """Render a single (J, 3) pose, framed on that pose alone; (H, W, 3) uint8 (+ (H, W) mask)."""
     pos = as_positions(pose, single_pose=True)
-    result = render_frames(pos, parents, names, config, return_mask=True)
-    images, masks = result
+    images, masks = render_masked_frames(pos, parents, names, config)
     return (images[0], masks[0]) if return_mask else images[0]

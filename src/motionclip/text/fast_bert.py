@@ -1,11 +1,11 @@
 """Fast-start inference for mean-pooled BERT sentence encoders (all-MiniLM-L6-v2).
 
 ``import sentence_transformers`` (and ``transformers``) takes 4-8 s on a 2-core CPU, longer
-than the whole text-to-motion call is allowed to take. A BERT encoder layer is exactly
-PyTorch's post-norm ``nn.TransformerEncoderLayer`` with GELU, so this module maps the
-checkpoint's weights onto PyTorch's own layers, tokenises with the Rust ``tokenizers``
-library (imports in milliseconds) and mean-pools + L2-normalises as the model's
-sentence-transformers config prescribes. ``tests/text/test_fast_bert.py`` checks that it
+than the whole text-to-motion call is allowed to take. A BERT encoder layer is exactly a
+post-norm transformer layer with GELU, so this module runs the checkpoint's weights through
+PyTorch's functional ops (``scaled_dot_product_attention``, ``layer_norm``), tokenises with the
+Rust ``tokenizers`` library (imports in milliseconds) and mean-pools + L2-normalises as the
+model's sentence-transformers config prescribes. ``tests/text/test_fast_bert.py`` checks that it
 matches sentence-transformers to 1e-5. Models of any other shape use sentence-transformers.
 """
 
@@ -16,7 +16,6 @@ from pathlib import Path
 
 import torch
 import torch.nn.functional as F
-from torch import nn
 
 
 def supports(path: Path) -> bool:
@@ -41,11 +40,16 @@ def supports(path: Path) -> bool:
     )
 
 
-class FastSentenceBert(nn.Module):
-    """BERT embeddings + encoder on PyTorch layers, mean pooling, optional L2 norm."""
+class FastSentenceBert:
+    """BERT embeddings + post-norm encoder layers, mean pooling, optional L2 norm.
+
+    The forward pass is written with ``torch.nn.functional`` on the checkpoint's own tensors
+    rather than on ``nn`` modules: building modules first initialises ~90 MB of random weights
+    that loading then overwrites, and that initialisation was half of a cold ``generate``'s
+    memory growth. ``safetensors`` maps the file lazily, so the weights are read on first use.
+    """
 
     def __init__(self, path: Path) -> None:
-        super().__init__()
         from safetensors.torch import load_file
         from tokenizers import Tokenizer
 
@@ -57,65 +61,66 @@ class FastSentenceBert(nn.Module):
         self.tokenizer = Tokenizer.from_file(str(path / "tokenizer.json"))
         self.tokenizer.enable_truncation(max_length=min(max_len, cfg["max_position_embeddings"]))
         self.tokenizer.enable_padding(pad_id=cfg.get("pad_token_id", 0))
-        d, eps = cfg["hidden_size"], cfg["layer_norm_eps"]
-        self.word = nn.Embedding(cfg["vocab_size"], d)
-        self.position = nn.Embedding(cfg["max_position_embeddings"], d)
-        self.token_type = nn.Embedding(cfg["type_vocab_size"], d)
-        self.norm = nn.LayerNorm(d, eps=eps)
-        layer = nn.TransformerEncoderLayer(
-            d, cfg["num_attention_heads"], cfg["intermediate_size"], dropout=0.0,
-            activation="gelu", layer_norm_eps=eps, batch_first=True, norm_first=False,
-        )  # fmt: skip
-        self.encoder = nn.TransformerEncoder(layer, cfg["num_hidden_layers"], enable_nested_tensor=False)
-        self._load(load_file(str(path / "model.safetensors")), cfg["num_hidden_layers"])
-        self.eval()
+        self.heads, self.eps = cfg["num_attention_heads"], cfg["layer_norm_eps"]
+        if cfg["hidden_size"] % self.heads:
+            raise ValueError(f"hidden_size {cfg['hidden_size']} is not a multiple of {self.heads} heads")
+        self._weights(load_file(str(path / "model.safetensors")), cfg["num_hidden_layers"])
 
-    def _load(self, w: dict[str, torch.Tensor], layers: int) -> None:
+    def _weights(self, w: dict[str, torch.Tensor], layers: int) -> None:
         def get(key: str) -> torch.Tensor:
             value = w.get(key, w.get(f"bert.{key}"))  # some exports prefix "bert."
             if value is None:
                 raise KeyError(f"weight {key!r} missing from the BERT checkpoint")
-            return value
+            return value.float()
 
-        state = {
-            "word.weight": get("embeddings.word_embeddings.weight"),
-            "position.weight": get("embeddings.position_embeddings.weight"),
-            "token_type.weight": get("embeddings.token_type_embeddings.weight"),
-            "norm.weight": get("embeddings.LayerNorm.weight"),
-            "norm.bias": get("embeddings.LayerNorm.bias"),
-        }
+        self.embeddings = [get(f"embeddings.{n}_embeddings.weight") for n in ("word", "position", "token_type")]
+        self.embedding_norm = (get("embeddings.LayerNorm.weight"), get("embeddings.LayerNorm.bias"))
+        self.layers: list[dict[str, torch.Tensor]] = []
         for i in range(layers):
-            src, dst = f"encoder.layer.{i}.", f"encoder.layers.{i}."
+            src = f"encoder.layer.{i}."
             att = src + "attention."
-            state[dst + "self_attn.in_proj_weight"] = torch.cat(
-                [get(att + f"self.{n}.weight") for n in ("query", "key", "value")]
+            qkv = ("query", "key", "value")
+            self.layers.append(
+                {
+                    "qkv_w": torch.cat([get(att + f"self.{n}.weight") for n in qkv]),
+                    "qkv_b": torch.cat([get(att + f"self.{n}.bias") for n in qkv]),
+                    "out_w": get(att + "output.dense.weight"),
+                    "out_b": get(att + "output.dense.bias"),
+                    "norm1_w": get(att + "output.LayerNorm.weight"),
+                    "norm1_b": get(att + "output.LayerNorm.bias"),
+                    "up_w": get(src + "intermediate.dense.weight"),
+                    "up_b": get(src + "intermediate.dense.bias"),
+                    "down_w": get(src + "output.dense.weight"),
+                    "down_b": get(src + "output.dense.bias"),
+                    "norm2_w": get(src + "output.LayerNorm.weight"),
+                    "norm2_b": get(src + "output.LayerNorm.bias"),
+                }
             )
-            state[dst + "self_attn.in_proj_bias"] = torch.cat(
-                [get(att + f"self.{n}.bias") for n in ("query", "key", "value")]
-            )
-            state[dst + "self_attn.out_proj.weight"] = get(att + "output.dense.weight")
-            state[dst + "self_attn.out_proj.bias"] = get(att + "output.dense.bias")
-            state[dst + "norm1.weight"] = get(att + "output.LayerNorm.weight")
-            state[dst + "norm1.bias"] = get(att + "output.LayerNorm.bias")
-            state[dst + "linear1.weight"] = get(src + "intermediate.dense.weight")
-            state[dst + "linear1.bias"] = get(src + "intermediate.dense.bias")
-            state[dst + "linear2.weight"] = get(src + "output.dense.weight")
-            state[dst + "linear2.bias"] = get(src + "output.dense.bias")
-            state[dst + "norm2.weight"] = get(src + "output.LayerNorm.weight")
-            state[dst + "norm2.bias"] = get(src + "output.LayerNorm.bias")
-        self.load_state_dict({k: v.float() for k, v in state.items()}, strict=True)
+
+    def _layer(self, x: torch.Tensor, keep: torch.Tensor, p: dict[str, torch.Tensor]) -> torch.Tensor:
+        """One BERT layer: x (B, T, D); keep (B, 1, 1, T) True on real tokens."""
+        b, t, d = x.shape
+        q, k, v = F.linear(x, p["qkv_w"], p["qkv_b"]).view(b, t, 3, self.heads, d // self.heads).unbind(2)
+        a = F.scaled_dot_product_attention(q.transpose(1, 2), k.transpose(1, 2), v.transpose(1, 2), attn_mask=keep)
+        a = F.linear(a.transpose(1, 2).reshape(b, t, d), p["out_w"], p["out_b"])
+        x = F.layer_norm(x + a, (d,), p["norm1_w"], p["norm1_b"], self.eps)
+        h = F.linear(F.gelu(F.linear(x, p["up_w"], p["up_b"])), p["down_w"], p["down_b"])
+        return F.layer_norm(x + h, (d,), p["norm2_w"], p["norm2_b"], self.eps)
 
     @torch.inference_mode()
     def encode(self, texts: list[str], batch_size: int = 64) -> torch.Tensor:
         out = []
+        word, position, token_type = self.embeddings
         for start in range(0, len(texts), batch_size):
             enc = self.tokenizer.encode_batch(texts[start : start + batch_size])
             ids = torch.tensor([e.ids for e in enc])
             types = torch.tensor([e.type_ids for e in enc])
             mask = torch.tensor([e.attention_mask for e in enc], dtype=torch.bool)
-            pos = torch.arange(ids.shape[1])[None]
-            x = self.norm(self.word(ids) + self.position(pos) + self.token_type(types))
-            x = self.encoder(x, src_key_padding_mask=~mask)
+            x = F.embedding(ids, word) + position[: ids.shape[1]][None] + F.embedding(types, token_type)
+            x = F.layer_norm(x, (x.shape[-1],), *self.embedding_norm, self.eps)
+            keep = mask[:, None, None, :]
+            for p in self.layers:
+                x = self._layer(x, keep, p)
             m = mask[..., None].float()
             emb = (x * m).sum(1) / m.sum(1).clamp_min(1e-9)
             out.append(F.normalize(emb, dim=-1) if self.normalize else emb)
