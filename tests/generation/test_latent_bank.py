@@ -46,6 +46,21 @@ def test_neighbours_are_near_reproducible_and_vary_with_the_seed() -> None:
     assert any(not torch.equal(rows, o) for o in others)
 
 
+def test_repeated_windows_count_once_in_the_draw() -> None:
+    g = torch.Generator().manual_seed(0)
+    distinct = F.normalize(torch.randn(50, 16, generator=g), dim=-1)
+    bank = torch.cat([distinct[:1].repeat(6, 1), distinct])  # one window six times, nearest the text
+    text = distinct[:1] + 0.01 * torch.randn(1, 16, generator=g)
+    for seed in range(5):
+        rows = pick_neighbours(text, bank, 4, 8, 0.05, seed)
+        codes = bank[rows[0]]
+        assert torch.pdist(codes).min() > 1e-3  # four different latents, not four copies of one
+        assert sum(int(r) < 7 for r in rows[0]) <= 1  # the repeated window (and its twin) at most once
+    # nothing but copies left: they are drawn again rather than failing
+    rows = pick_neighbours(text, distinct[:1].repeat(5, 1), 3, 8, 0.05, 0)
+    assert rows.shape == (1, 3)
+
+
 def test_neighbour_draw_skips_the_still_half_of_the_neighbours() -> None:
     g = torch.Generator().manual_seed(0)
     bank = F.normalize(torch.randn(200, 16, generator=g), dim=-1)

@@ -42,6 +42,15 @@ def slerp(a: torch.Tensor, b: torch.Tensor, t: float | torch.Tensor) -> torch.Te
     return F.normalize(out, dim=-1)
 
 
+def _without_duplicates(sims: torch.Tensor, bank: torch.Tensor, n: int, same: float = 0.9999) -> torch.Tensor:
+    """``sims`` (N, M) with -2 where one of a text's ``n`` nearest rows repeats a nearer row."""
+    n = min(n, bank.shape[0])
+    near, rows = sims.topk(n, dim=-1)  # (N, n), nearest first
+    cand = F.normalize(bank[rows].float(), dim=-1)  # (N, n, D)
+    repeats = torch.triu(cand @ cand.transpose(1, 2) >= same, diagonal=1).any(dim=1)  # (N, n)
+    return sims.scatter(1, rows, near.masked_fill(repeats, -2.0))
+
+
 def pick_neighbours(
     text: torch.Tensor,
     bank: torch.Tensor,
@@ -65,9 +74,14 @@ def pick_neighbours(
     limb speed, against 0.81 for the class; ``scripts/bank_neighbours.py``). The rule is relative to the pool, so a text
     whose neighbours all stand still still gets them.
 
+    Windows whose latents coincide (a take repeated in the data, a periodic motion cut at
+    whole periods) count once, so ``samples`` draws give that many different motions when
+    the candidates allow it.
+
     Each text draws from its own generator seeded with ``seed``, so its samples depend
     only on the text and the seed, not on which other prompts share the batch."""
     sims = F.normalize(text, dim=-1) @ bank.T  # (N, M)
+    sims = _without_duplicates(sims, bank, 4 * max(pool, top_k, samples))
     if activity is not None and active_quantile > 0:
         n_pool = min(max(pool, top_k, samples), bank.shape[0])
         sims_pool, pool_rows = sims.topk(n_pool, dim=-1)
