@@ -209,3 +209,39 @@ def test_samples_give_several_figures_with_their_seeds(page) -> None:  # noqa: A
     assert any("seed=8" in h for h in hrefs) and all("text=a+person+walks" in h for h in hrefs)
     page.fill("#samples", "1")
     assert not page.problems, page.problems
+
+
+def test_download_on_your_own_rig(page, tmp_path: Path) -> None:  # noqa: ANN001
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "data"))
+    from rig_samples import CMU, canonical_walk, write_rig_file
+
+    from motionclip.data.bvh import read_bvh
+
+    rig = write_rig_file(CMU, canonical_walk(frames=30), tmp_path / "hero.bvh")
+    assert page.is_visible("#rig-box")  # the tiny model is canonical-body
+    page.fill("#prompt", "a person walks")
+    page.fill("#frames", "20")
+    page.click("#rig-box summary")
+    page.set_input_files("#rig-file", str(rig))
+    with page.expect_download(timeout=30_000) as info:
+        page.click("#rig-form button")
+    saved = tmp_path / info.value.suggested_filename
+    info.value.save_as(saved)
+    assert saved.name == "a_person_walks_on_hero.bvh"
+    motion = read_bvh(saved)
+    assert motion.skeleton.names == read_bvh(rig).skeleton.names and len(motion) == 20
+    page.wait_for_selector("#rig-result:has-text('Saved')", timeout=10_000)
+    page.fill("#prompt", "")  # no prompt: said on the panel, nothing sent
+    page.click("#rig-form button")
+    assert page.text_content("#rig-result") == "Type a prompt first."
+    assert not page.problems, page.problems
+
+
+def test_interpolate_mode_hides_the_sampling_fields(page) -> None:  # noqa: ANN001
+    assert page.is_visible("#samples") and not page.is_visible("#steps")
+    page.select_option("#mode", "interpolate")
+    assert not page.is_visible("#samples") and not page.is_visible("#seed") and page.is_visible("#steps")
+    page.select_option("#mode", "generate")
+    assert page.is_visible("#samples")

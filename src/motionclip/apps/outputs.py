@@ -59,14 +59,24 @@ def load_rig(
     the model must be a canonical-body model, the file a humanoid BVH."""
     if path is None:
         return None
-    from motionclip.data.body import CANONICAL_BODY
     from motionclip.data.rig_export import read_user_rig
 
-    if getattr(model, "body", None) != CANONICAL_BODY:
-        raise MotionCLIPError("--rig needs a canonical-body checkpoint (this one was trained on its data's own rig)")
+    check_rig_model(model)
     if not str(path).lower().endswith((".bvh", ".bvh.gz")):
         raise MotionCLIPError(f"{path}: --rig takes a BVH file of your character")
     return read_user_rig(path, joint_map, up, units)
+
+
+def check_rig_model(model: Any) -> None:
+    """Motion goes onto a user's rig only from a canonical-body model (the mapping starts
+    from the canonical body's joints)."""
+    from motionclip.data.body import CANONICAL_BODY
+
+    if getattr(model, "body", None) != CANONICAL_BODY:
+        raise MotionCLIPError(
+            "writing onto your own rig (--rig) needs a canonical-body checkpoint; this one was trained on its "
+            "data's own rig"
+        )
 
 
 def write_outputs(

@@ -177,14 +177,21 @@ def read_user_rig(
 ) -> UserRig:
     """The rig of a user's BVH file (``--rig``), checked before any generation: its landmarks
     must be found (clear error naming what is missing) and its units told."""
-    from motionclip.data.body import body_height
     from motionclip.data.bvh import read_bvh
+
+    return user_rig(read_bvh(path), Path(path).name, joint_map, up, units)
+
+
+def user_rig(
+    raw: Motion, name: str, joint_map: dict[str, str] | None = None, up: str = "auto", units: str = "auto"
+) -> UserRig:
+    """The rig of an already-read BVH motion (a file or a web upload called ``name``)."""
+    from motionclip.data.body import body_height
     from motionclip.data.units import READ_SCALE, metres_factor, rescale
     from motionclip.data.up_axis import to_y_up_turned
 
-    raw = read_bvh(path)
     upright, _, turn = to_y_up_turned(raw, up)
     rig = find_landmarks(upright.skeleton, joint_map)
     factor, _ = metres_factor(units, body_height(upright.positions(), rig))
     metric = rescale(upright, factor).skeleton
-    return UserRig(metric, dict(joint_map or {}), factor * READ_SCALE, turn, raw.euler_order, Path(path).name)
+    return UserRig(metric, dict(joint_map or {}), factor * READ_SCALE, turn, raw.euler_order, name)

@@ -168,13 +168,7 @@ def create_app(
         """Zero-shot action recognition, as `motionclip classify`: softmax over 100 x cosine(motion,
         class prompt); a class word becomes a sentence ('walk' -> 'a person walks') unless raw. A `note`
         says when every offered class is far from the motion."""
-        data = file.file.read(limits.max_upload_bytes + 1)
-        name = safe_filename(Path(file.filename or "upload").name, "", fallback="upload")
-        if not data:  # the schema says minLength 1: the same 422 as every other invalid field
-            error = {"loc": ("body", "file"), "msg": f"{name}: the uploaded file is empty", "type": "string_too_short"}
-            raise RequestValidationError([error])
-        if len(data) > limits.max_upload_bytes:
-            raise HTTPException(413, f"upload larger than {limits.max_upload_bytes // 1024} KiB")
+        data, name = _read_upload(file, "file", limits.max_upload_bytes)
         return _json(service.classify(data, name, parse_classes(classes, limits), top_k, raw))
 
     @app.get("/api/download/bvh", tags=["download"], response_class=Response)
@@ -190,6 +184,22 @@ def create_app(
         prompt = _prompt(text)
         body = service.mp4(service.generate(prompt, frames, seed), prompt)
         return _attachment(body, "video/mp4", safe_filename(prompt, ".mp4"))
+
+    @app.post("/api/download/bvh-on-rig", tags=["download"], response_class=Response)
+    def download_bvh_on_rig(
+        rig: _RigUpload,
+        text: _TextForm,
+        frames: _FramesForm = limits.default_frames,
+        seed: _SeedForm = 0,
+    ) -> Response:
+        """The generated motion (as /api/download/bvh) written onto your character, as `motionclip
+        generate --rig FILE`: the uploaded BVH's joint names, hierarchy, bone lengths, units and up
+        axis. Needs a canonical-body model (`rig_export` in /api/health)."""
+        prompt = _prompt(text)
+        data, name = _read_upload(rig, "rig", limits.max_upload_bytes)
+        body = service.bvh_on_rig(prompt, frames, seed, data, name)
+        stem = Path(name).name.removesuffix(".gz").removesuffix(".bvh") or "rig"
+        return _attachment(body.encode(), "text/plain; charset=utf-8", safe_filename(f"{prompt} on {stem}", ".bvh"))
 
     app.mount("/static", StaticFiles(directory=STATIC_DIR, follow_symlink=False), name="static")
     return app
@@ -215,6 +225,30 @@ _TextQuery = Annotated[
 ]
 _FramesQuery = Annotated[int, Query(ge=1, le=DEFAULT_LIMITS.max_frames, description="Frames to generate.")]
 _SeedQuery = Annotated[int, Query(ge=0, le=DEFAULT_LIMITS.max_seed, description="Generation seed (as /api/generate).")]
+
+
+_RigUpload = Annotated[
+    UploadFile,
+    File(description="A .bvh (or .bvh.gz) of your character: any humanoid rig.", json_schema_extra={"minLength": 1}),
+]
+_TextForm = Annotated[
+    str,
+    Form(min_length=1, max_length=DEFAULT_LIMITS.max_text_chars, pattern=schemas.PROMPT_PATTERN, description="Prompt."),
+]
+_FramesForm = Annotated[int, Form(ge=1, le=DEFAULT_LIMITS.max_frames, description="Frames to generate.")]
+_SeedForm = Annotated[int, Form(ge=0, le=DEFAULT_LIMITS.max_seed, description="Generation seed (as /api/generate).")]
+
+
+def _read_upload(file: UploadFile, field: str, max_bytes: int) -> tuple[bytes, str]:
+    """The upload's bytes (at most ``max_bytes``) and a safe name; empty or too large is refused."""
+    data = file.file.read(max_bytes + 1)
+    name = safe_filename(Path(file.filename or "upload").name, "", fallback="upload")
+    if not data:  # the schema says minLength 1: the same 422 as every other invalid field
+        error = {"loc": ("body", field), "msg": f"{name}: the uploaded file is empty", "type": "string_too_short"}
+        raise RequestValidationError([error])
+    if len(data) > max_bytes:
+        raise HTTPException(413, f"upload larger than {max_bytes // 1024} KiB")
+    return data, name
 
 
 def _json(payload: dict[str, Any]) -> JSONResponse:

@@ -188,6 +188,7 @@ class Health(BaseModel):
     max_text_chars: int
     max_steps: int
     max_upload_bytes: int
+    rig_export: bool = Field(description="Whether /api/download/bvh-on-rig can write onto an uploaded rig.")
     uptime_s: float
     requests: int
 

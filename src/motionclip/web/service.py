@@ -269,6 +269,27 @@ class MotionService:
     def bvh(self, motion: Motion) -> str:
         return bvh_text(motion)
 
+    @property
+    def rig_export(self) -> bool:
+        """Whether generated motion can be written onto an uploaded rig (a canonical-body model)."""
+        from motionclip.data.body import CANONICAL_BODY
+
+        return getattr(self.model, "body", None) == CANONICAL_BODY
+
+    def bvh_on_rig(self, text: str, frames: int, seed: int, rig_data: bytes, filename: str) -> str:
+        """The motion of ``/api/generate`` written onto the uploaded BVH's skeleton (``--rig``):
+        its joint names, hierarchy, bone lengths, units and axes. The rig is checked (a
+        canonical-body model, a humanoid whose landmarks are found) before anything is generated."""
+        from motionclip.apps.outputs import check_rig_model
+        from motionclip.data.rig_export import user_rig
+
+        check_rig_model(self.model)
+        raw = parse_bvh_bytes(
+            rig_data, filename, max_bytes=self.limits.max_upload_inflated_bytes, max_cells=self.limits.max_upload_cells
+        )
+        rig = user_rig(raw, filename)  # as `--rig FILE` reads it: up axis and units detected
+        return bvh_text(rig.put(self.generate(text, frames, seed)))
+
     def mp4(self, motion: Motion, caption: str) -> bytes:
         """Render the motion with the project's mannequin renderer to MP4 bytes."""
         from motionclip.render import RenderConfig, render_motion
@@ -292,6 +313,7 @@ class MotionService:
             "max_text_chars": self.limits.max_text_chars,
             "max_steps": self.limits.max_steps,
             "max_upload_bytes": self.limits.max_upload_bytes,
+            "rig_export": self.rig_export,
             "uptime_s": round(time.time() - self.started, 1),
             "requests": self.requests,
         }

@@ -25,6 +25,14 @@ export async function postForm(url, form) {
   return parse(await fetch(url, { method: 'POST', body: form }));
 }
 
+// A POST whose answer is a file: its bytes and the name the server gave it.
+export async function postFormForFile(url, form) {
+  const res = await fetch(url, { method: 'POST', body: form });
+  if (!res.ok) await parse(res);
+  const match = /filename\*?=(?:UTF-8'')?"?([^";]+)"?/i.exec(res.headers.get('Content-Disposition') || '');
+  return { blob: await res.blob(), filename: match ? decodeURIComponent(match[1]) : 'motion.bvh' };
+}
+
 export async function getJSON(url) {
   return parse(await fetch(url));
 }

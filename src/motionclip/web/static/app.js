@@ -1,6 +1,6 @@
 // Page logic: prompts -> API -> viewer; transport controls; downloads; BVH recognition.
 import { Viewer } from './viewer.js';
-import { downloadURL, getJSON, postForm, postJSON } from './api.js';
+import { downloadURL, getJSON, postForm, postFormForFile, postJSON } from './api.js';
 
 const $ = (id) => document.getElementById(id);
 const MAX_PROMPTS = 6;
@@ -145,6 +145,38 @@ async function classify(event) {
   }
 }
 
+// The first prompt, written onto the uploaded skeleton, saved as a file (the browser's download).
+async function downloadOnRig(event) {
+  event.preventDefault();
+  const out = $('rig-result');
+  out.classList.remove('error');
+  const text = prompts()[0];
+  if (!text) {
+    out.textContent = 'Type a prompt first.';
+    out.classList.add('error');
+    return;
+  }
+  const form = new FormData($('rig-form'));
+  form.append('text', text);
+  form.append('frames', String(Number($('frames').value) || 60));
+  form.append('seed', String(Math.max(Number($('seed').value) || 0, 0)));
+  out.textContent = 'Generating…';
+  try {
+    const { blob, filename } = await postFormForFile('./api/download/bvh-on-rig', form);
+    const a = document.createElement('a');
+    a.href = URL.createObjectURL(blob);
+    a.download = filename;
+    document.body.append(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(a.href), 10000);
+    out.textContent = `Saved ${filename}.`;
+  } catch (err) {
+    out.textContent = err.message;
+    out.classList.add('error');
+  }
+}
+
 function togglePlay() {
   viewer.playing = !viewer.playing;
   $('play').textContent = viewer.playing ? 'Pause' : 'Play';
@@ -157,6 +189,7 @@ function syncMode() {
 
 $('prompt-form').addEventListener('submit', run);
 $('classify-form').addEventListener('submit', classify);
+$('rig-form').addEventListener('submit', downloadOnRig);
 $('play').addEventListener('click', togglePlay);
 $('mode').addEventListener('change', syncMode);
 $('follow').addEventListener('change', (e) => { viewer.follow = e.target.checked; });
@@ -172,6 +205,7 @@ getJSON('./api/health').then((h) => {
   $('frames').max = String(h.max_frames);
   $('frames').value = String(h.default_frames);
   $('steps').max = String(h.max_steps);
+  $('rig-box').classList.toggle('hidden', !h.rig_export); // only a canonical-body model writes onto other rigs
   $('model-info').textContent = `${h.backend}, ${h.joints} joints, ${h.fps} fps`;
   if (document.body.dataset.state === 'loading') document.body.dataset.state = 'ready';
 }).catch((err) => setStatus(`Server not reachable: ${err.message}`, true));
