@@ -88,10 +88,17 @@ def test_long_generation_keeps_going_and_is_reproducible(tiny_checkpoint: Path) 
     torch.testing.assert_close(m.root_translation, again.root_translation)
     two = model.generate("a person walks", frames=frames, samples=2, seed=5)
     assert len(two) == 2 and not torch.allclose(two[0].rotations, two[1].rotations)
-    # the stitched joints move continuously: no jump at segment boundaries far above the rest
+    # the root is continued across segments: no jump at a boundary far above its usual speed
+    root = m.root_translation
+    root_speed = (root[1:] - root[:-1]).norm(dim=-1)
+    assert root_speed.max() <= 5 * root_speed.median() + 1e-3
+    # joints never teleport: a jump to another take is blended over the overlap, so no single
+    # frame moves far more than both of its neighbours (a blend between two different poses
+    # is fast over all its frames; a pop is one frame)
     pos = m.positions()
     speed = (pos[1:] - pos[:-1]).norm(dim=-1).mean(-1)
-    assert speed.max() <= 5 * speed.median() + 1e-3
+    around = torch.maximum(speed[:-2], speed[2:])
+    assert (speed[1:-1] <= 3 * around + 1e-3).all()
     with pytest.raises(MotionCLIPError, match="60 s"):
         model.generate("a person walks", frames=int(61 * model.fps))
 

@@ -36,14 +36,18 @@ def _conforms(cases, checks: list) -> None:  # noqa: ANN001
     run()
 
 
+BVH_UPLOADS = ("/api/classify", "/api/download/bvh-on-rig")  # a file the schema cannot describe
+
+
 @pytest.mark.parametrize("mode", ["positive", "negative"])
 def test_openapi_conformance(fuzz_app, mode: str) -> None:  # noqa: ANN001
     """Every operation of /openapi.json (the MP4 download aside: one video render per example is
     too slow here), with valid and with schema-violating requests: no 5xx, status codes, headers
     and bodies as documented; what the schema forbids is refused (negative data rejection: a
     boolean is not a number, a length is that of the text sent) and what it allows is served
-    (positive data acceptance: e.g. U+0085 alone is whitespace to the schema too). Classify is
-    spared the latter: its upload must be a BVH file, which no schema can say (a 400 names why).
+    (positive data acceptance: e.g. U+0085 alone is whitespace to the schema too). Classify and
+    the download on a rig are spared the latter: their upload must be a BVH file, which no schema
+    can say (a 400 names why).
     (schemathesis's pytest plugin does not run under pytest 9, hence the explicit loop over
     operations.)"""
     from schemathesis.checks import not_a_server_error, response_schema_conformance, status_code_conformance
@@ -64,7 +68,7 @@ def test_openapi_conformance(fuzz_app, mode: str) -> None:  # noqa: ANN001
         checks.append(response_headers_conformance)
         if mode == "negative":
             checks.append(negative_data_rejection)
-        elif operation.path != "/api/classify":
+        elif operation.path not in BVH_UPLOADS:
             checks.append(positive_data_acceptance)
 
         _conforms(operation.as_strategy(generation_mode=GenerationMode(mode)), checks)
@@ -75,6 +79,7 @@ def test_openapi_conformance(fuzz_app, mode: str) -> None:  # noqa: ANN001
         "POST /api/edit",
         "POST /api/compose",
         "POST /api/classify",
+        "POST /api/download/bvh-on-rig",
         "GET /api/download/bvh",
     } <= set(checked)
 
@@ -148,12 +153,15 @@ def test_hostile_uploads(fuzz_client, walk_bvh, upload: bytes, gz: bool, classes
 def test_schemathesis_coverage_phase(live_server: str, tmp_path) -> None:  # noqa: ANN001
     """schemathesis's own runner, coverage phase (boundary values and type mutations: `false` for a
     number, one character over a maxLength, ...) with all its checks, against a live server: no
-    failure. Classify's upload is spared positive data acceptance, as above."""
+    failure. The BVH uploads are spared positive data acceptance, as above."""
     import subprocess
     import sys
 
     config = tmp_path / "schemathesis.toml"
-    spare = '[[operations]]\ninclude-path = "/api/classify"\nchecks.positive_data_acceptance.enabled = false\n'
+    spare = "".join(
+        f'[[operations]]\ninclude-path = "{path}"\nchecks.positive_data_acceptance.enabled = false\n'
+        for path in BVH_UPLOADS
+    )
     config.write_text(spare)
     cmd = [sys.executable, "-m", "schemathesis.cli", "--config-file", str(config), "--no-color", "run"]
     cmd += [f"{live_server}/openapi.json", "--phases", "coverage", "--exclude-path", "/api/download/mp4"]
