@@ -67,12 +67,17 @@ def load_rig(
     return read_user_rig(path, joint_map, up, units)
 
 
-def check_rig_model(model: Any) -> None:
-    """Motion goes onto a user's rig only from a canonical-body model (the mapping starts
-    from the canonical body's joints)."""
+def writes_onto_rigs(model: Any) -> bool:
+    """Whether the model's motion can go onto a user's rig: only a canonical-body model's
+    (the mapping starts from the canonical body's joints)."""
     from motionclip.data.body import CANONICAL_BODY
 
-    if getattr(model, "body", None) != CANONICAL_BODY:
+    return getattr(model, "body", None) == CANONICAL_BODY
+
+
+def check_rig_model(model: Any) -> None:
+    """A clear error unless :func:`writes_onto_rigs`."""
+    if not writes_onto_rigs(model):
         raise MotionCLIPError(
             "writing onto your own rig (--rig) needs a canonical-body checkpoint; this one was trained on its "
             "data's own rig"

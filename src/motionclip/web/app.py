@@ -198,7 +198,7 @@ def create_app(
         prompt = _prompt(text)
         data, name = _read_upload(rig, "rig", limits.max_upload_bytes)
         body = service.bvh_on_rig(prompt, frames, seed, data, name)
-        stem = Path(name).name.removesuffix(".gz").removesuffix(".bvh") or "rig"
+        stem = name.removesuffix(".gz").removesuffix(".bvh") or "rig"
         return _attachment(body.encode(), "text/plain; charset=utf-8", safe_filename(f"{prompt} on {stem}", ".bvh"))
 
     app.mount("/static", StaticFiles(directory=STATIC_DIR, follow_symlink=False), name="static")

@@ -272,9 +272,9 @@ class MotionService:
     @property
     def rig_export(self) -> bool:
         """Whether generated motion can be written onto an uploaded rig (a canonical-body model)."""
-        from motionclip.data.body import CANONICAL_BODY
+        from motionclip.apps.outputs import writes_onto_rigs
 
-        return getattr(self.model, "body", None) == CANONICAL_BODY
+        return writes_onto_rigs(self.model)
 
     def bvh_on_rig(self, text: str, frames: int, seed: int, rig_data: bytes, filename: str) -> str:
         """The motion of ``/api/generate`` written onto the uploaded BVH's skeleton (``--rig``):

@@ -37,6 +37,10 @@ function showNotes(notes) {
   ul.classList.toggle('hidden', !ul.childElementCount);
 }
 
+// The frames and seed fields as the requests send them (blank or invalid: the defaults).
+function framesValue() { return Number($('frames').value) || 60; }
+function seedValue() { return Math.max(Number($('seed').value) || 0, 0); }
+
 function prompts() {
   return $('prompt').value.split(/[;\n]+/).map((s) => s.trim()).filter(Boolean);
 }
@@ -73,7 +77,7 @@ function listMotions(motions, downloadable, frames) {
 async function run(event) {
   event.preventDefault();
   const texts = prompts();
-  const frames = Number($('frames').value) || 60;
+  const frames = framesValue();
   const mode = $('mode').value;
   if (!texts.length) return setStatus('Type a prompt first.', true);
   if (texts.length > MAX_PROMPTS) return setStatus(`At most ${MAX_PROMPTS} prompts at once.`, true);
@@ -95,7 +99,7 @@ async function run(event) {
       });
     } else {
       const samples = Math.min(Math.max(Number($('samples').value) || 1, 1), 4);
-      const seed = Math.max(Number($('seed').value) || 0, 0);
+      const seed = seedValue();
       const jobs = texts.flatMap((text) => Array.from({ length: samples }, (_, k) => ({ text, seed: seed + k, k })));
       motions = await Promise.all(jobs.map(async ({ text, seed: s, k }) => {
         const m = await postJSON('./api/generate', { text, frames, seed: s });
@@ -158,8 +162,8 @@ async function downloadOnRig(event) {
   }
   const form = new FormData($('rig-form'));
   form.append('text', text);
-  form.append('frames', String(Number($('frames').value) || 60));
-  form.append('seed', String(Math.max(Number($('seed').value) || 0, 0)));
+  form.append('frames', String(framesValue()));
+  form.append('seed', String(seedValue()));
   out.textContent = 'Generating…';
   try {
     const { blob, filename } = await postFormForFile('./api/download/bvh-on-rig', form);
