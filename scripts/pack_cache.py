@@ -10,6 +10,7 @@ unpacked file has the same layout as ``motionclip data prepare`` output.
 
 from __future__ import annotations
 
+import json
 import sys
 
 import numpy as np
@@ -23,7 +24,7 @@ Q = 4096.0
 def pack(src: str, dst: str) -> None:
     t = load_file(src)
     with safe_open(src, framework="pt") as fh:
-        meta = fh.metadata()["motionclip"]
+        meta = json.dumps(fh.metadata())  # every header entry, whatever the format's key
     mats = roma.special_gramschmidt(t["rot6d"].reshape(*t["rot6d"].shape[:-1], 3, 2))
     q = roma.rotmat_to_unitquat(mats).numpy()  # (F, J, 4)
     flip = np.sum(q[1:] * q[:-1], axis=-1) < 0  # make sign continuous along time
@@ -45,7 +46,7 @@ def unpack(src: str, dst: str) -> None:
     for k in d.files:
         if k not in ("qdelta", "meta"):
             tensors[k] = torch.from_numpy(d[k])
-    save_file(tensors, dst, metadata={"motionclip": str(d["meta"])})
+    save_file(tensors, dst, metadata=json.loads(str(d["meta"])))
 
 
 if __name__ == "__main__":

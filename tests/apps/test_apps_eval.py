@@ -227,6 +227,9 @@ def test_study_config_applies_the_preset_before_overrides() -> None:
     assert run.loss.text == 0 and run.train.seed == 2 and run.train.max_steps == 7
     with pytest.raises(MotionCLIPError, match="unknown preset"):
         budget_config([], 7, preset="nope")
+    # the budget is known when the settings are checked: a cosine schedule needs it
+    cosine = budget_config(["train.lr_schedule=cosine", "train.warmup_steps=2"], 7, preset="shipped")
+    assert cosine.train.lr_schedule == "cosine" and cosine.train.max_steps == 7
 
 
 def test_eval_refuses_a_cache_on_another_body(model, synthetic_root, judge_file, tmp_path) -> None:

@@ -1,8 +1,9 @@
 """A backend that looks embeddings up in a precomputed table.
 
 Lets a machine without the embedding model (e.g. a GPU box with no network) train
-against embeddings computed elsewhere: ``motionclip data embed-texts`` writes the table
-for every description and class prompt of a dataset. Unknown texts are an error.
+against embeddings computed elsewhere: ``python scripts/device_studies.py table DATA OUT``
+writes the table for every description and class prompt of a dataset. Unknown texts are an
+error.
 """
 
 from __future__ import annotations

@@ -25,8 +25,8 @@ def budget_config(
     mid-run checkpoints)."""
     if budget_steps < 1:
         raise MotionCLIPError(f"--budget-steps must be at least 1, got {budget_steps}")
-    run = load_run_config(None, [*overrides, *(extra or [])], preset=preset)
-    run.train.max_steps = budget_steps
+    # the budget goes in before validation, which checks settings against it (a cosine schedule)
+    run = load_run_config(None, [*overrides, *(extra or []), f"train.max_steps={budget_steps}"], preset=preset)
     run.train.max_epochs = -1
     run.train.checkpoint_every = max(run.train.checkpoint_every, budget_steps + 1)
     return run
