@@ -128,7 +128,9 @@ MISUSE: list[tuple[str, Call, type[Exception], str]] = [
     ("classify(motion_file=None)", lambda c: motionclip.classify(c["model"], None, "walk,run"), MotionCLIPError,
      "motion_file must be a path"),
     ("classify_motion(motion=None)", lambda c: motionclip.classify_motion(c["model"], None, "walk"), MotionCLIPError,
-     "motion must be a Motion"),
+     "motion_file must be a path .*or a Motion"),
+    ("classify(motion=3)", lambda c: motionclip.classify(c["model"], 3, "walk"), MotionCLIPError,
+     "motion must be a Motion .* or a file path, got int"),
     ("classify(top_k='3')", lambda c: motionclip.classify(c["model"], c["bvh"], "walk,run", "3"), MotionCLIPError,
      "--top-k must be a positive integer, got '3'"),
 ]  # fmt: skip

@@ -116,41 +116,35 @@ def rank_classes(
 
 def classify(
     model: MotionCLIP,
-    motion_file: str,
-    classes: str | Sequence[str],
-    top_k: int = 5,
-    raw: bool = False,
-    joint_map: dict[str, str] | Reading | None = None,
-) -> list[Prediction]:
-    """Zero-shot top-k classes of a motion file (``joint_map``: a map or a ``inputs.Reading``)."""
-    check_model(model)
-    if motion_file is None:
-        raise MotionCLIPError("motion_file must be a path to a .bvh, .bvh.gz or .npz file, got None")
-    labels = check_request(classes, top_k, motion_file)
-    motion = read_motion(Path(motion_file).expanduser(), up=reading_of(joint_map).up)
-    return classify_motion(model, motion, labels, top_k, raw, joint_map)
-
-
-def classify_motion(
-    model: MotionCLIP,
-    motion: Motion,
+    motion: str | Path | Motion,
     classes: str | Sequence[str],
     top_k: int = 5,
     raw: bool = False,
     joint_map: dict[str, str] | Reading | None = None,
     on_model: bool = False,
 ) -> list[Prediction]:
-    """Zero-shot top-k classes of a loaded motion of any rig (what every surface calls);
-    ``joint_map`` names joints no rule finds (see ``inputs.motion_latent``); ``on_model``:
-    the motion is already on the model's body (``inputs.to_model_skeleton``; the web server
-    maps uploads before it takes the model lock)."""
+    """Zero-shot top-k classes of a motion of any rig: a file (.bvh, .bvh.gz, .npz) or a loaded
+    :class:`Motion` (what every surface calls). ``joint_map`` (a map or an ``inputs.Reading``)
+    names joints no rule finds and says how to read a file; ``on_model``: the motion is already
+    on the model's body (``inputs.to_model_skeleton``; the web server maps uploads before it
+    takes the model lock)."""
     check_model(model)
-    if not isinstance(motion, Motion):
-        raise MotionCLIPError(f"motion must be a Motion (motionclip.read_bvh), got {type(motion).__name__}")
-    labels = check_request(classes, top_k)
-    z = latent_on_model(model, motion) if on_model else motion_latent(model, motion, joint_map)
+    if motion is None:
+        raise MotionCLIPError("motion_file must be a path to a .bvh, .bvh.gz or .npz file (or a Motion), got None")
+    if not isinstance(motion, Motion | str | Path):
+        raise MotionCLIPError(
+            f"motion must be a Motion (motionclip.read_bvh) or a file path, got {type(motion).__name__}"
+        )
+    loaded = motion if isinstance(motion, Motion) else None
+    labels = check_request(classes, top_k, None if loaded is not None else motion)  # before the file is read
+    if loaded is None:
+        loaded = read_motion(Path(motion).expanduser(), up=reading_of(joint_map).up)
+    z = latent_on_model(model, loaded) if on_model else motion_latent(model, loaded, joint_map)
     prompts = [class_text(c, raw) for c in labels]
     return rank_classes(z, model.encode_text(prompts), labels, prompts, top_k)
+
+
+classify_motion = classify  # the name of the loaded-motion entry point before the two were one
 
 
 def far_note(preds: Sequence[Prediction], threshold: float = FAR_CLASS_COSINE) -> str | None:

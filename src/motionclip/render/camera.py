@@ -134,16 +134,7 @@ def frame_motion(centres: np.ndarray, radii: np.ndarray, root_xz: np.ndarray, co
     need_x = (x + pad) * config.margin / tan_x - z + pad
     need_y = (y + pad) * config.margin / tan_y - z + pad
     dist = float(max(need_x.max(), need_y.max(), (pad - z).max() + 1e-3, 1e-3))
-    return Camera(
-        positions=target - dist * forward,
-        forward=forward,
-        right=right,
-        up=up,
-        tan_y=tan_y,
-        width=width,
-        height=height,
-        distance=dist,
-    )
+    return Camera(target - dist * forward, forward, right, up, tan_y, width, height, dist)  # field order
 
 
 @functools.lru_cache(maxsize=16)

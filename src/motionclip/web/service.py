@@ -211,7 +211,7 @@ class MotionService:
     ) -> dict[str, Any]:
         """Zero-shot recognition of an uploaded BVH (``motionclip.apps.classify``): the upload
         is parsed before the model lock is taken."""
-        from motionclip.apps.classify import classify_motion, far_note
+        from motionclip.apps.classify import classify, far_note
         from motionclip.apps.inputs import to_model_skeleton
         from motionclip.data.up_axis import to_y_up
 
@@ -225,7 +225,7 @@ class MotionService:
         motion = to_model_skeleton(self.model, motion)
         with self._lock:
             self.requests += 1
-            preds = classify_motion(self.model, motion, classes, top_k, raw, on_model=True)
+            preds = classify(self.model, motion, classes, top_k, raw, on_model=True)
         return {
             "file": filename,
             "frames": frames,
