@@ -135,9 +135,11 @@ def classify(
         raise MotionCLIPError(
             f"motion must be a Motion (motionclip.read_bvh) or a file path, got {type(motion).__name__}"
         )
-    loaded = motion if isinstance(motion, Motion) else None
-    labels = check_request(classes, top_k, None if loaded is not None else motion)  # before the file is read
-    if loaded is None:
+    if isinstance(motion, Motion):
+        labels = check_request(classes, top_k)
+        loaded = motion
+    else:
+        labels = check_request(classes, top_k, motion)  # before the file is read
         loaded = read_motion(Path(motion).expanduser(), up=reading_of(joint_map).up)
     z = latent_on_model(model, loaded) if on_model else motion_latent(model, loaded, joint_map)
     prompts = [class_text(c, raw) for c in labels]
