@@ -34,7 +34,8 @@ def phrasing_prompts(cache: MotionCache, phrasings: list[int], exclude: set[str]
     for key in cache.meta["pairs"]:
         content, style = key.split("|")[:2]
         texts = cache.meta["descriptions"][key]
-        out += [Prompt(t, content, style) for t in {texts[i % len(texts)] for i in phrasings} - exclude]
+        wanted = dict.fromkeys(texts[i % len(texts)] for i in phrasings)  # in order: diversity pairs follow it
+        out += [Prompt(t, content, style) for t in wanted if t not in exclude]
     return out
 
 
