@@ -23,8 +23,10 @@ from motionclip.apps.eval.judge import load_judge
 from motionclip.apps.eval.prompts import Prompt, choose_prompts, default_prompts_path, read_prompts
 from motionclip.apps.eval.run import split_indices
 from motionclip.data.cache import MotionCache
+from motionclip.errors import MotionCLIPError
 from motionclip.generation import load_model
 from motionclip.io_utils import atomic_write_text
+from motionclip.model.config import GenerationConfig, validate_generation_config
 
 
 def phrasing_prompts(cache: MotionCache, phrasings: list[int], exclude: set[str]) -> list[Prompt]:
@@ -67,6 +69,23 @@ def main() -> None:
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args()
 
+    stored_fields = {f.name for f in dataclasses.fields(GenerationConfig)}
+    overrides = []
+    for text in args.settings:  # every setting checked before the model loads
+        try:
+            override = json.loads(text)
+        except json.JSONDecodeError as exc:
+            parser.error(f"setting {text!r} is not JSON: {exc.msg}")
+        if not isinstance(override, dict) or set(override) - stored_fields:
+            parser.error(f"setting {text!r} must be a JSON object of {', '.join(sorted(stored_fields))}")
+        try:
+            validate_generation_config(GenerationConfig(**override))
+        except MotionCLIPError as exc:
+            parser.error(str(exc))
+        overrides.append(override)
+    if args.phrasings and not all(i.strip().isdigit() for i in args.phrasings.split(",")):
+        parser.error(f"--phrasings must be indices like 3,6, got {args.phrasings!r}")
+
     model = load_model(args.checkpoint)
     cache = MotionCache.load(args.data)
     judge, _ = load_judge(args.judge)
@@ -78,8 +97,7 @@ def main() -> None:
     indices = split_indices(cache, args.split)
     stored = model.generation
     rows = []
-    for text in args.settings:
-        override = json.loads(text)
+    for override in overrides:
         model.config.generation = dataclasses.replace(stored, **override)
         report = generation_quality(model, judge, cache, chosen, indices, seed=args.seed)
         row = {"settings": override, **summary(report)}
@@ -90,4 +108,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except MotionCLIPError as exc:  # a missing or corrupt file: one line, not a traceback
+        raise SystemExit(f"error: {exc}") from None
